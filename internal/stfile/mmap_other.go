@@ -1,0 +1,31 @@
+//go:build !unix
+
+package stfile
+
+import (
+	"fmt"
+	"os"
+)
+
+// readMapping reads tensors from the file on demand where memory mapping is not available.
+type readMapping struct {
+	f *os.File
+}
+
+// newMapping keeps osf open to read tensors from it.
+func newMapping(osf *os.File, _ int64) (mapping, error) {
+	return &readMapping{f: osf}, nil
+}
+
+func (m *readMapping) bytes(off, n int64) ([]byte, error) {
+	buf := make([]byte, n)
+	if _, err := m.f.ReadAt(buf, off); err != nil {
+		return nil, fmt.Errorf("read %d bytes at offset %d: %w", n, off, err)
+	}
+	return buf, nil
+}
+
+// release does nothing: the bytes returned by bytes are ordinary garbage-collected memory.
+func (m *readMapping) release(int64, int64) {}
+
+func (m *readMapping) close() error { return m.f.Close() }

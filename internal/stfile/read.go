@@ -1,0 +1,298 @@
+// Package stfile reads and writes safetensors files
+// (https://huggingface.co/docs/safetensors): Open memory-maps a file read-only and validates its header, and
+// WriteFile streams tensors into a new file atomically.
+//
+// Open accepts exactly the files github.com/nlpodyssey/safetensors (and the reference Rust implementation)
+// accept: a little-endian uint64 header length, a JSON header of at most 100 MB mapping tensor names to dtype,
+// shape and data_offsets (plus an optional "__metadata__" string map), and a data section that the tensors tile
+// exactly, without gaps or overlaps. Unlike that package it says which file, which tensor and what is wrong, and
+// that the file should be downloaded again, and it never needs the whole file in memory.
+package stfile
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"runtime/debug"
+	"slices"
+	"sort"
+)
+
+// maxHeaderLen is the largest JSON header accepted, as in github.com/nlpodyssey/safetensors.
+const maxHeaderLen = 100_000_000
+
+// corrupt ends every error about a malformed file.
+const corrupt = "the file looks truncated or corrupt; download it again"
+
+// File is an open safetensors file: its parsed header and read-only access to its tensors' bytes.
+// It is not safe for concurrent use with Close.
+type File struct {
+	path     string
+	dataOff  int64 // where the data section starts: 8 + header length
+	metadata map[string]string
+	tensors  map[string]tensorInfo
+	names    []string // in data-section order
+	m        mapping
+}
+
+// tensorInfo is one header entry; begin and end are relative to the data section.
+type tensorInfo struct {
+	dtype      string
+	shape      []int
+	begin, end int64
+}
+
+// mapping gives access to a file's bytes: memory-mapped on unix, read on demand elsewhere.
+type mapping interface {
+	bytes(off, n int64) ([]byte, error)
+	release(off, n int64)
+	close() error
+}
+
+// Open memory-maps the safetensors file at path read-only and parses and validates its header: header length
+// within the file, valid JSON, known dtypes, data_offsets consistent with dtype and shape, tensors tiling the data
+// section exactly (no overlap, gap, missing or extra bytes). Errors name the file and the tensor at fault.
+// Call Close when done; slices returned by Bytes are invalid after that.
+func Open(path string) (*File, error) {
+	osf, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open safetensors file: %w", err)
+	}
+	f, err := parse(osf, path)
+	if err != nil {
+		osf.Close()
+		return nil, err
+	}
+	f.m, err = newMapping(osf, f.dataOff+f.dataLen()) // newMapping owns osf from here on
+	if err != nil {
+		return nil, fmt.Errorf("open safetensors file %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// parse reads and validates the header of the already opened file osf.
+func parse(osf *os.File, path string) (*File, error) {
+	st, err := osf.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("open safetensors file: %w", err)
+	}
+	size := st.Size()
+	if size < 8 {
+		return nil, fmt.Errorf("safetensors file %s is only %d bytes, too short to hold the 8-byte header length; %s",
+			path, size, corrupt)
+	}
+	var lenBuf [8]byte
+	if _, err := osf.ReadAt(lenBuf[:], 0); err != nil {
+		return nil, fmt.Errorf("read safetensors header of %s: %w", path, err)
+	}
+	n := binary.LittleEndian.Uint64(lenBuf[:])
+	switch {
+	case n > maxHeaderLen:
+		return nil, fmt.Errorf("safetensors file %s declares a header of %d bytes, above the %d-byte limit; %s",
+			path, n, maxHeaderLen, corrupt)
+	case n > uint64(size-8):
+		return nil, fmt.Errorf("safetensors file %s: header length %d goes beyond the end of the file (%d bytes); %s",
+			path, n, size, corrupt)
+	}
+	header := make([]byte, n)
+	if _, err := osf.ReadAt(header, 8); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read safetensors header of %s: %w", path, err)
+	}
+	f := &File{path: path, dataOff: 8 + int64(n)}
+	if err := f.parseHeader(header, size-f.dataOff); err != nil {
+		return nil, fmt.Errorf("safetensors file %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// headerEntry is the JSON form of one tensor in the header.
+type headerEntry struct {
+	DType       string   `json:"dtype"`
+	Shape       []int64  `json:"shape"`
+	DataOffsets []uint64 `json:"data_offsets"`
+}
+
+// parseHeader fills f from the JSON header and checks it against the dataLen bytes that follow it.
+func (f *File) parseHeader(header []byte, dataLen int64) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(header, &raw); err != nil {
+		return fmt.Errorf("bad header JSON: %v; %s", err, corrupt)
+	}
+	f.tensors = make(map[string]tensorInfo, len(raw))
+	for name, msg := range raw {
+		if name == "__metadata__" {
+			if err := json.Unmarshal(msg, &f.metadata); err != nil {
+				return fmt.Errorf("bad header JSON: __metadata__ must map strings to strings: %v; %s", err, corrupt)
+			}
+			continue
+		}
+		info, err := parseEntry(msg)
+		if err != nil {
+			return fmt.Errorf("tensor %q: %w", name, err)
+		}
+		f.tensors[name] = info
+		f.names = append(f.names, name)
+	}
+	sort.Slice(f.names, func(i, j int) bool {
+		a, b := f.tensors[f.names[i]], f.tensors[f.names[j]]
+		if a.begin != b.begin || a.end != b.end {
+			return a.begin < b.begin || (a.begin == b.begin && a.end < b.end)
+		}
+		return f.names[i] < f.names[j] // zero-length tensors may share an offset
+	})
+	var prev string
+	var pos int64
+	for _, name := range f.names {
+		t := f.tensors[name]
+		switch {
+		case t.begin < pos:
+			return fmt.Errorf("tensors %q (data_offsets [%d, %d]) and %q (data_offsets [%d, %d]) overlap; %s",
+				prev, f.tensors[prev].begin, f.tensors[prev].end, name, t.begin, t.end, corrupt)
+		case t.begin > pos:
+			return fmt.Errorf("%d unused bytes before tensor %q (data_offsets [%d, %d]); %s",
+				t.begin-pos, name, t.begin, t.end, corrupt)
+		case t.end > dataLen:
+			return fmt.Errorf("tensor %q data_offsets [%d, %d] are out of range: the data section after the header "+
+				"holds only %d bytes; %s", name, t.begin, t.end, dataLen, corrupt)
+		}
+		prev, pos = name, t.end
+	}
+	if pos != dataLen {
+		return fmt.Errorf("%d extra bytes after the last tensor; %s", dataLen-pos, corrupt)
+	}
+	return nil
+}
+
+// parseEntry decodes and checks one tensor's header entry.
+func parseEntry(msg json.RawMessage) (tensorInfo, error) {
+	var e headerEntry
+	dec := json.NewDecoder(bytes.NewReader(msg))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		return tensorInfo{}, fmt.Errorf("bad header JSON: %v; %s", err, corrupt)
+	}
+	if e.DType == "" || e.Shape == nil || e.DataOffsets == nil {
+		return tensorInfo{}, fmt.Errorf("bad header JSON: entry needs dtype, shape and data_offsets; %s", corrupt)
+	}
+	if len(e.DataOffsets) != 2 {
+		return tensorInfo{}, fmt.Errorf("bad header JSON: data_offsets has %d numbers, want 2; %s",
+			len(e.DataOffsets), corrupt)
+	}
+	elemSize, err := DTypeSize(e.DType)
+	if err != nil {
+		return tensorInfo{}, fmt.Errorf("%w; the file was written by a tool this reader does not know, or is corrupt",
+			err)
+	}
+	info := tensorInfo{dtype: e.DType, shape: make([]int, len(e.Shape))}
+	numBytes := uint64(elemSize)
+	for i, d := range e.Shape {
+		if d < 0 {
+			return tensorInfo{}, fmt.Errorf("shape %v has a negative dimension; %s", e.Shape, corrupt)
+		}
+		info.shape[i] = int(d)
+		if d != 0 && numBytes > (1<<62)/uint64(d) {
+			return tensorInfo{}, fmt.Errorf("shape %v is impossibly large; %s", e.Shape, corrupt)
+		}
+		numBytes *= uint64(d)
+	}
+	b, end := e.DataOffsets[0], e.DataOffsets[1]
+	if end < b || end > 1<<62 || end-b != numBytes {
+		return tensorInfo{}, fmt.Errorf("data_offsets [%d, %d] do not match dtype %s and shape %v (%d bytes); %s",
+			b, end, e.DType, e.Shape, numBytes, corrupt)
+	}
+	info.begin, info.end = int64(b), int64(end)
+	return info, nil
+}
+
+// dataLen is the length of the data section.
+func (f *File) dataLen() int64 {
+	if len(f.names) == 0 {
+		return 0
+	}
+	return f.tensors[f.names[len(f.names)-1]].end
+}
+
+// Path returns the path the file was opened from.
+func (f *File) Path() string { return f.path }
+
+// Names returns the tensor names in the order their data appears in the file.
+func (f *File) Names() []string { return slices.Clone(f.names) }
+
+// Metadata returns a copy of the header's "__metadata__" map (nil if there is none).
+func (f *File) Metadata() map[string]string { return maps.Clone(f.metadata) }
+
+// Info returns the dtype and shape of tensor name, and whether the file has it.
+func (f *File) Info(name string) (dtype string, shape []int, ok bool) {
+	t, ok := f.tensors[name]
+	if !ok {
+		return "", nil, false
+	}
+	return t.dtype, slices.Clone(t.shape), true
+}
+
+// Bytes returns the raw little-endian bytes of tensor name. On unix they are the read-only memory mapping itself:
+// never write to them, and don't use them after Close.
+func (f *File) Bytes(name string) ([]byte, error) {
+	t, ok := f.tensors[name]
+	if !ok {
+		return nil, fmt.Errorf("safetensors file %s has no tensor %q", f.path, name)
+	}
+	if f.m == nil {
+		return nil, fmt.Errorf("safetensors file %s is closed", f.path)
+	}
+	b, err := f.m.bytes(f.dataOff+t.begin, t.end-t.begin)
+	if err != nil {
+		return nil, fmt.Errorf("read tensor %q from %s: %w", name, f.path, err)
+	}
+	return b, nil
+}
+
+// Release tells the OS that tensor name's bytes are not needed any more, so the pages mapped for it leave the
+// process's resident memory (they are read again from the file if used later). Unknown names are ignored.
+func (f *File) Release(name string) {
+	if t, ok := f.tensors[name]; ok && f.m != nil {
+		f.m.release(f.dataOff+t.begin, t.end-t.begin)
+	}
+}
+
+// Float32s decodes tensor name, of dtype F32, F16 or BF16, into dst (one element per value) and then releases its
+// pages. If the file shrinks while mapped, the fault becomes an error instead of a crash.
+func (f *File) Float32s(name string, dst []float32) (err error) {
+	raw, err := f.Bytes(name)
+	if err != nil {
+		return err
+	}
+	defer f.Release(name)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			if _, isFault := r.(interface{ Addr() uintptr }); !isFault {
+				panic(r)
+			}
+			err = fmt.Errorf("read tensor %q from %s: memory fault (%v): the file changed or shrank while "+
+				"in use; %s", name, f.path, r, corrupt)
+		}
+	}()
+	if err := ToFloat32(f.tensors[name].dtype, raw, dst); err != nil {
+		return fmt.Errorf("tensor %q in %s: %w", name, f.path, err)
+	}
+	return nil
+}
+
+// Close unmaps the file. It is safe to call more than once.
+func (f *File) Close() error {
+	if f.m == nil {
+		return nil
+	}
+	err := f.m.close()
+	f.m = nil
+	if err != nil {
+		return fmt.Errorf("close safetensors file %s: %w", f.path, err)
+	}
+	return nil
+}
