@@ -1,0 +1,240 @@
+package taps
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	"github.com/gpt2taps/gpt2taps/internal/stfile"
+)
+
+// FileFormat identifies taps files written by WriteFile (metadata "format").
+const FileFormat = "gpt2taps.taps/1"
+
+// WriteFile writes a capture result as a safetensors file readable by Python's
+// safetensors and numpy: one F32 tensor per tap kind, named after the kind
+// ("attn.c_proj" [L,T,D], "mlp.c_proj" [L,T,D], "hidden_states" [L+1,T,D], …),
+// each reduction under its name, "logits" [T,V] when captured, and the token
+// ids as I64 "input_ids" [T]. Stacks that hold only some layers record them in
+// the metadata key "<kind>.indices". meta is stored as the file's
+// "__metadata__" (string → string) together with "format", "n_layer" and a
+// CRC-32C of every float tensor ("<name>.crc32c") that ReadFile verifies.
+//
+// The file is written to a temporary file in the same directory and renamed,
+// so path never holds a half-written file.
+func WriteFile(path string, res *Result, meta map[string]string) error {
+	if res == nil {
+		return fmt.Errorf("write taps %s: no result", path)
+	}
+	metadata := map[string]string{}
+	for k, v := range meta {
+		metadata[k] = v
+	}
+	metadata["format"] = FileFormat
+	metadata["n_layer"] = strconv.Itoa(res.NLayer)
+	var entries []stfile.Entry
+	ids := make([]byte, 8*len(res.IDs))
+	for i, id := range res.IDs {
+		binary.LittleEndian.PutUint64(ids[8*i:], uint64(int64(id)))
+	}
+	entries = append(entries, stfile.Entry{Name: "input_ids", DType: "I64", Shape: []int{len(res.IDs)}, Data: ids})
+	for _, k := range Kinds() {
+		s, ok := res.Stacks[k]
+		if !ok {
+			continue
+		}
+		entries = append(entries, f32Entry(string(k), s.Tensor))
+		metadata[string(k)+".crc32c"] = checksum(s.Tensor)
+		if len(s.Indices) != k.Count(res.NLayer) || !isIota(s.Indices) {
+			metadata[string(k)+".indices"] = joinInts(s.Indices)
+		}
+	}
+	for name, t := range res.Reduced {
+		if name == "input_ids" || name == "logits" || Kind(name).Valid() {
+			return fmt.Errorf("write taps %s: reduction name %q clashes with a tensor of the file", path, name)
+		}
+		entries = append(entries, f32Entry(name, t))
+		metadata[name+".crc32c"] = checksum(t)
+	}
+	if res.Logits != nil {
+		entries = append(entries, f32Entry("logits", res.Logits))
+		metadata["logits.crc32c"] = checksum(res.Logits)
+	}
+	if err := stfile.WriteFile(path, entries, metadata); err != nil {
+		return fmt.Errorf("write taps: %w", err)
+	}
+	return nil
+}
+
+// File is a taps file read back by ReadFile.
+type File struct {
+	Result   *Result
+	Metadata map[string]string
+}
+
+// ReadFile reads a taps file written by WriteFile (or by the PyTorch
+// reference, which uses the same tensor names). Tensors other than input_ids,
+// logits and the tap kinds come back as reductions.
+func ReadFile(path string) (*File, error) {
+	f, err := stfile.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read taps: %w", err)
+	}
+	defer f.Close()
+	meta := f.Metadata()
+	res := &Result{Stacks: map[Kind]*Stack{}, Reduced: map[string]*tensors.Tensor{}}
+	if n, err := strconv.Atoi(meta["n_layer"]); err == nil {
+		res.NLayer = n
+	}
+	dtype, shape, ok := f.Info("input_ids")
+	if !ok || dtype != "I64" || len(shape) != 1 {
+		return nil, fmt.Errorf("read taps %s: no I64 input_ids [T] tensor: this is not a taps file (write one with gpt2taps capture)", path)
+	}
+	raw, err := f.Bytes("input_ids")
+	if err != nil {
+		return nil, fmt.Errorf("read taps: %w", err)
+	}
+	res.IDs = make([]int, shape[0])
+	for i := range res.IDs {
+		res.IDs[i] = int(int64(binary.LittleEndian.Uint64(raw[8*i:])))
+	}
+	for _, name := range f.Names() {
+		if name == "input_ids" {
+			continue
+		}
+		dtype, shape, _ := f.Info(name)
+		if dtype != "F32" && dtype != "F16" && dtype != "BF16" {
+			return nil, fmt.Errorf("read taps %s: tensor %q has dtype %s, want F32", path, name, dtype)
+		}
+		if want, ok := meta[name+".crc32c"]; ok {
+			raw, err := f.Bytes(name)
+			if err != nil {
+				return nil, fmt.Errorf("read taps: %w", err)
+			}
+			if got := fmt.Sprintf("%08x", crc32.Checksum(raw, castagnoli)); got != want {
+				return nil, fmt.Errorf("read taps %s: tensor %q is corrupt (checksum %s, want %s): delete the file and capture again", path, name, got, want)
+			}
+		}
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		vals := make([]float32, n)
+		if err := f.Float32s(name, vals); err != nil {
+			return nil, fmt.Errorf("read taps: %w", err)
+		}
+		t := tensors.FromFlatDataAndDimensions(vals, shape...)
+		switch k := Kind(name); {
+		case name == "logits":
+			res.Logits = t
+		case k.Valid():
+			if len(shape) == 0 {
+				return nil, fmt.Errorf("read taps %s: tensor %q is a scalar, want a stack", path, name)
+			}
+			indices, err := stackIndices(meta[name+".indices"], shape[0])
+			if err != nil {
+				return nil, fmt.Errorf("read taps %s: %s.indices: %w", path, name, err)
+			}
+			res.Stacks[k] = &Stack{Kind: k, Indices: indices, Tensor: t}
+		default:
+			res.Reduced[name] = t
+		}
+	}
+	if res.NLayer == 0 { // a file from elsewhere (e.g. the PyTorch reference): infer the depth
+		if s, ok := res.Stacks[HiddenStates]; ok && isIota(s.Indices) {
+			res.NLayer = len(s.Indices) - 1
+		} else if s, ok := res.Stacks[AttnOut]; ok && isIota(s.Indices) {
+			res.NLayer = len(s.Indices)
+		}
+	}
+	return &File{Result: res, Metadata: meta}, nil
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// checksum is the CRC-32C of an F32 tensor's little-endian bytes, as hex.
+func checksum(t *tensors.Tensor) string {
+	var sum uint32
+	if err := t.ConstBytes(func(data []byte) { sum = crc32.Checksum(data, castagnoli) }); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%08x", sum)
+}
+
+// f32Entry streams an F32 tensor into a file entry.
+func f32Entry(name string, t *tensors.Tensor) stfile.Entry {
+	return stfile.Entry{Name: name, DType: "F32", Shape: t.Shape().Dimensions, WriteTo: func(w io.Writer) error {
+		var werr error
+		err := tensors.ConstFlatData(t, func(flat []float32) {
+			buf := make([]byte, 0, 1<<16)
+			for _, v := range flat {
+				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+				if len(buf) == cap(buf) {
+					if _, werr = w.Write(buf); werr != nil {
+						return
+					}
+					buf = buf[:0]
+				}
+			}
+			_, werr = w.Write(buf)
+		})
+		if err != nil {
+			return err
+		}
+		return werr
+	}}
+}
+
+func isIota(xs []int) bool {
+	for i, x := range xs {
+		if x != i {
+			return false
+		}
+	}
+	return true
+}
+
+func joinInts(xs []int) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = strconv.Itoa(x)
+	}
+	return strings.Join(parts, ",")
+}
+
+// stackIndices parses "<kind>.indices" metadata; absent means 0…n−1.
+func stackIndices(s string, n int) ([]int, error) {
+	if s == "" {
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
+		return idx, nil
+	}
+	var idx []int
+	for _, part := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(part)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a list of integers", s)
+		}
+		idx = append(idx, v)
+	}
+	if len(idx) != n || !slices.IsSorted(idx) {
+		return nil, fmt.Errorf("%q does not match the stack's %d rows", s, n)
+	}
+	return idx, nil
+}
+
+// TokensMetadata encodes token strings for a taps file's metadata ("tokens").
+func TokensMetadata(tokens []string) string {
+	b, _ := json.Marshal(tokens)
+	return string(b)
+}

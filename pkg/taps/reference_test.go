@@ -1,0 +1,221 @@
+package taps_test
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gpt2taps/gpt2taps/internal/stfile"
+	"github.com/gpt2taps/gpt2taps/pkg/backend"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/taps"
+)
+
+// referencePython is the interpreter with PyTorch (Debian's python3-torch).
+// GPT2TAPS_PYTHON overrides it.
+func referencePython() string {
+	if p := os.Getenv("GPT2TAPS_PYTHON"); p != "" {
+		return p
+	}
+	return "/usr/bin/python3"
+}
+
+// runReference runs reference/gpt2_reference.py on a checkpoint and ids and
+// returns its output tensors as float32.
+func runReference(t *testing.T, dir string, ids []int, logits bool) map[string][]float32 {
+	t.Helper()
+	script, err := filepath.Abs("../../reference/gpt2_reference.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	strs := make([]string, len(ids))
+	for i, id := range ids {
+		strs[i] = strconv.Itoa(id)
+	}
+	out := filepath.Join(t.TempDir(), "ref.safetensors")
+	args := []string{script, "--model", dir, "--ids", strings.Join(strs, ","), "--out", out, "--threads", "1"}
+	if logits {
+		args = append(args, "--logits")
+	}
+	cmd := exec.Command(referencePython(), args...)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		// Never skipped: the reference is how this package's numbers are checked.
+		t.Fatalf("PyTorch reference failed (install Debian's python3-torch, or run scripts/install.sh): %v\n%s", err, msg)
+	}
+	return readF32File(t, out)
+}
+
+// readF32File reads every F32 tensor of a safetensors file.
+func readF32File(t *testing.T, path string) map[string][]float32 {
+	t.Helper()
+	f, err := stfile.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res := map[string][]float32{}
+	for _, name := range f.Names() {
+		dtype, shape, _ := f.Info(name)
+		if dtype != "F32" {
+			continue
+		}
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		vals := make([]float32, n)
+		if err := f.Float32s(name, vals); err != nil {
+			t.Fatal(err)
+		}
+		res[name] = vals
+	}
+	return res
+}
+
+func maxAbsDiff(a, b []float32) float64 {
+	m := 0.0
+	for i := range a {
+		d := math.Abs(float64(a[i]) - float64(b[i]))
+		if d > m || math.IsNaN(d) {
+			m = d
+		}
+	}
+	return m
+}
+
+// TestAgainstPyTorchReference compares every tap with the independent PyTorch
+// implementation on generated checkpoints of several shapes and formats.
+func TestAgainstPyTorchReference(t *testing.T) {
+	tok, err := gpt2.NewTokenizer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := tok.Encode("Friedrich Nietzsche was a German philosopher, cultural critic and philologist.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := enc.IDs
+	b, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name                string
+		layers, embd, heads int
+		opts                gpt2.RandomOptions
+	}{
+		{"f32-4heads", 2, 64, 4, gpt2.RandomOptions{Seed: 1}},
+		{"f32-6heads-3layers", 3, 48, 6, gpt2.RandomOptions{Seed: 2}},
+		{"f32-5heads-1layer", 1, 40, 5, gpt2.RandomOptions{Seed: 3}},
+		{"f16-prefix-buffers", 2, 32, 2, gpt2.RandomOptions{Seed: 4, DType: "F16", Prefix: true, Buffers: true}},
+		{"bf16-sharded", 2, 32, 8, gpt2.RandomOptions{Seed: 5, DType: "BF16", Shards: 3}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := gpt2.Preset("gpt2")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.NLayer, cfg.NEmbd, cfg.NHead, cfg.NInner, cfg.NPositions = tc.layers, tc.embd, tc.heads, 4*tc.embd, 64
+			dir := filepath.Join(t.TempDir(), "ckpt")
+			if err := gpt2.WriteRandomCheckpoint(dir, cfg, tc.opts); err != nil {
+				t.Fatal(err)
+			}
+			m, err := gpt2.Load(dir, b.Backend)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Finalize()
+			req := taps.Request{
+				Taps:       taps.MustSelect(cfg.NLayer, "attn.c_proj", "mlp.c_proj", "hidden_states"),
+				Reductions: []taps.Reduction{taps.CosineReduction("cosine", taps.AttnOut, taps.MLPOut)},
+				Logits:     true,
+			}
+			res, err := taps.Capture(m, ids, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref := runReference(t, dir, ids, true)
+			got := map[string][]float32{
+				"attn.c_proj":   res.Stacks[taps.AttnOut].Float32(),
+				"mlp.c_proj":    res.Stacks[taps.MLPOut].Float32(),
+				"hidden_states": res.Stacks[taps.HiddenStates].Float32(),
+				"logits":        tensorF32(res.Logits),
+			}
+			for name, g := range got {
+				r, ok := ref[name]
+				if !ok {
+					t.Fatalf("reference has no %s", name)
+				}
+				if len(r) != len(g) {
+					t.Fatalf("%s: %d values, reference %d", name, len(g), len(r))
+				}
+				d := maxAbsDiff(g, r)
+				t.Logf("%s: max abs diff %.3g", name, d)
+				if d > 1e-4 {
+					t.Errorf("%s: max abs difference %.3g from the PyTorch reference exceeds 1e-4", name, d)
+				}
+			}
+			// The in-graph cosine against the cosine of the reference's taps.
+			L, T, D := cfg.NLayer, len(ids), cfg.NEmbd
+			cos := tensorF32(res.Reduced["cosine"])
+			refCos := hostCosine(ref["attn.c_proj"], ref["mlp.c_proj"], L, T, D)
+			if d := maxAbsDiff(cos, refCos); d > 1e-5 {
+				t.Errorf("cosine: max abs difference %.3g from the reference exceeds 1e-5", d)
+			}
+		})
+	}
+}
+
+func hostCosine(a, b []float32, L, T, D int) []float32 {
+	out := make([]float32, L*T)
+	for i := range L * T {
+		var dot, na, nb float64
+		for d := range D {
+			x, y := float64(a[i*D+d]), float64(b[i*D+d])
+			dot += x * y
+			na += x * x
+			nb += y * y
+		}
+		out[i] = float32(dot / math.Sqrt(na*nb))
+	}
+	return out
+}
+
+func ExampleCapture() {
+	b, _ := backend.New("go")
+	cfg, _ := gpt2.Preset("gpt2")
+	cfg.NLayer, cfg.NEmbd, cfg.NHead, cfg.NInner = 2, 32, 4, 128
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	ckpt := filepath.Join(dir, "ckpt")
+	if err := gpt2.WriteRandomCheckpoint(ckpt, cfg, gpt2.RandomOptions{Seed: 1}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	m, err := gpt2.Load(ckpt, b.Backend)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := taps.Capture(m, []int{15496, 995}, taps.Request{
+		Taps:       taps.MustSelect(cfg.NLayer, "blocks.*.hook_attn_out", "hidden_states"),
+		Reductions: []taps.Reduction{taps.CosineReduction("cosine", taps.AttnOut, taps.MLPOut)},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("attn.c_proj", res.Stacks[taps.AttnOut].Dims())
+	fmt.Println("hidden_states", res.Stacks[taps.HiddenStates].Dims())
+	fmt.Println("cosine", res.Reduced["cosine"].Shape().Dimensions)
+	// Output:
+	// attn.c_proj [2 2 32]
+	// hidden_states [3 2 32]
+	// cosine [2 2]
+}
