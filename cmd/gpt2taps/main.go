@@ -6,6 +6,7 @@
 //	gpt2taps tokenize          --text-file F | --text "…"
 //	gpt2taps capture           --model M (--text-file F | --text "…") --out taps.safetensors
 //	gpt2taps random-checkpoint (--preset gpt2-large | --layers N --embd D --heads H --positions P) --seed S [--dtype F32|F16|BF16] --out DIR
+//	gpt2taps lesson            --model M [--text-file F | --text "…"] --out DIR [--format png,svg] [--cache DIR]
 //
 // --text-file - reads standard input. --model is a checkpoint directory in
 // Hugging Face layout or a Hub id (gpt2, gpt2-medium, gpt2-large, gpt2-xl,
@@ -33,6 +34,7 @@ var commands = map[string]command{
 	"tokenize":          {"print a text's GPT-2 token ids and token strings as JSON", runTokenize},
 	"capture":           {"run GPT-2 on a text and write the taps to a safetensors file", runCapture},
 	"random-checkpoint": {"write a random GPT-2 checkpoint in Hugging Face layout", runRandomCheckpoint},
+	"lesson":            {"run the lesson (both parts) and write its figures and summary.json", runLesson},
 }
 
 // usageError marks errors in the command line (exit status 2).

@@ -2,6 +2,7 @@ package taps
 
 import (
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -124,6 +125,9 @@ func Capture(m *gpt2.Model, ids []int, req Request) (*Result, error) {
 	return c.Run(ids)
 }
 
+// captureGCPercent is the GOGC used during a forward pass.
+const captureGCPercent = 20
+
 // Run captures the taps for one sequence of token ids.
 func (c *Capturer) Run(ids []int) (res *Result, err error) {
 	cfg := c.model.Config
@@ -142,6 +146,10 @@ func (c *Capturer) Run(ids []int) (res *Result, err error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// The weights are a large, long-lived heap on CPU backends; with Go's default
+	// GOGC=100 the garbage of one forward pass could grow to that size before a
+	// collection. Collect more eagerly while the pass runs (restored after).
+	defer debug.SetGCPercent(debug.SetGCPercent(captureGCPercent))
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = nil, fmt.Errorf("capture: %s", firstLine(fmt.Sprint(r)))

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+)
+
+// runLesson runs part 1 and part 2 of the lesson end to end and writes every
+// figure and summary.json.
+func runLesson(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("lesson", stderr)
+	var text textFlags
+	var mf modelFlags
+	text.register(fs)
+	mf.register(fs)
+	out := fs.String("out", "", "output directory for the figures and summary.json")
+	formats := fs.String("format", "png", "figure formats: png, svg or png,svg")
+	cacheDir := fs.String("cache", "", "tap cache directory (default $GPT2TAPS_CACHE, else ~/.cache/gpt2taps/taps)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{"no output: give --out DIR"}
+	}
+	s := lesson.NietzscheText
+	if text.textSet || text.file != "" {
+		var err error
+		if s, err = text.read(os.Stdin); err != nil {
+			return err
+		}
+	}
+	o := lesson.Options{Model: mf.model, Backend: mf.backend, CacheDir: *cacheDir, HFCache: mf.cacheDir, Offline: mf.offline, Log: stderr}
+	t, err := lesson.Capture(context.Background(), s, o)
+	if err != nil {
+		return err
+	}
+	how := "computed"
+	if !t.Computed {
+		how = "loaded from the tap cache"
+	}
+	fmt.Fprintf(stderr, "taps of %d tokens × %d layers %s in %.2fs (%s)\n", len(t.IDs), t.Config.NLayer, how, t.Elapsed.Seconds(), t.CachePath)
+	a, err := lesson.Analyze(t)
+	if err != nil {
+		return err
+	}
+	written, err := a.WriteReport(*out, splitList(*formats))
+	if err != nil {
+		return err
+	}
+	for _, p := range written {
+		fmt.Fprintln(stdout, p)
+	}
+	c := a.Claims
+	fmt.Fprintf(stderr, "lesson claim (middle layers near zero, first and last higher): %v — middle mean %.4f (max |mean| %.4f), first %.4f, last %.4f\n",
+		c.Holds, float64(c.MiddleMean), float64(c.MiddleMaxAbsMean), float64(c.FirstLayerMean), float64(c.LastLayerMean))
+	return nil
+}

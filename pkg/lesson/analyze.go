@@ -1,0 +1,168 @@
+package lesson
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/gpt2taps/gpt2taps/pkg/analysis"
+)
+
+// FDRLevel is the Benjamini–Hochberg level of the lesson's part 2.
+const FDRLevel = 0.05
+
+// Analysis holds every number of the lesson for one Taps, as computed by the
+// analysis package.
+type Analysis struct {
+	Taps *Taps
+
+	// Part 1.
+	Cosine    analysis.Matrix     // [L,T] cosine(attention adjustment, MLP adjustment)
+	CosStats  analysis.LayerStats // per layer across tokens
+	Histogram analysis.Histogram  // 80 bins over all L·T values
+	NullStd   float64             // std of the cosine of random directions in R^D
+
+	// Part 2.
+	Steps analysis.StepLengths
+	// Correlations of each sub-block's step lengths with the hidden-state step
+	// lengths, per layer: Pearson over tokens 1…T−1 (the lesson), Pearson with
+	// token 0 kept, Spearman with token 0 kept (the remedy), Spearman over 1….
+	Correlations []analysis.CorrelationSet
+
+	Claims Claims
+}
+
+// Analyze computes the lesson's numbers from captured taps.
+func Analyze(t *Taps) (*Analysis, error) {
+	L, T, D := t.Dims()
+	cos, err := analysis.MatrixFromFloat32(t.Cosine, L, T)
+	if err != nil {
+		return nil, fmt.Errorf("analyze: cosine: %w", err)
+	}
+	a := &Analysis{Taps: t, Cosine: cos, CosStats: analysis.PerLayer(cos), NullStd: analysis.NullCosineStd(D)}
+	if a.Histogram, err = analysis.NewHistogram(cos.Data, analysis.HistogramBins); err != nil {
+		return nil, fmt.Errorf("analyze: histogram: %w", err)
+	}
+	if a.Steps, err = analysis.ComputeStepLengths(t.Attn, t.MLP, t.Hidden, L, T, D); err != nil {
+		return nil, fmt.Errorf("analyze: step lengths: %w", err)
+	}
+	if T >= 4 { // correlations over tokens 1… need at least 3 tokens
+		for _, c := range []struct {
+			method string
+			first  int
+		}{{analysis.MethodPearson, 1}, {analysis.MethodPearson, 0}, {analysis.MethodSpearman, 0}, {analysis.MethodSpearman, 1}} {
+			set, err := analysis.Correlate(a.Steps, c.method, c.first, FDRLevel)
+			if err != nil {
+				return nil, fmt.Errorf("analyze: %s correlations: %w", c.method, err)
+			}
+			a.Correlations = append(a.Correlations, set)
+		}
+	}
+	a.Claims = checkClaims(a)
+	return a, nil
+}
+
+// Correlation returns the set for method and first token, if computed.
+func (a *Analysis) Correlation(method string, firstToken int) (analysis.CorrelationSet, bool) {
+	for _, s := range a.Correlations {
+		if s.Method == method && s.FirstToken == firstToken {
+			return s, true
+		}
+	}
+	return analysis.CorrelationSet{}, false
+}
+
+// Claims are the lesson's statements, checked on this model and text.
+type Claims struct {
+	// Part 1: "near zero (orthogonal) in the middle layers, slightly positive at
+	// the very first and last layers".
+	MiddleLayers     [2]int `json:"middle_layers"`       // [from, to): the middle half of the layers
+	MiddleMean       Num    `json:"middle_mean"`         // mean of the middle layers' mean cosines
+	MiddleMaxAbsMean Num    `json:"middle_max_abs_mean"` // largest |mean cosine| among the middle layers
+	NearZeroBound    Num    `json:"near_zero_bound"`     // |mean| below this counts as near zero
+	FirstLayerMean   Num    `json:"first_layer_mean"`
+	LastLayerMean    Num    `json:"last_layer_mean"`
+	MiddleNearZero   bool   `json:"middle_near_zero"` // every middle layer's |mean| < NearZeroBound
+	EdgesHigher      bool   `json:"edges_higher"`     // first and last layers' means > the middle mean
+	Holds            bool   `json:"holds"`            // both
+
+	// Part 2: token 0 is an extreme outlier of the hidden-state step lengths.
+	Token0StepRatio Num `json:"token0_step_ratio"` // median over layers of ‖h_{l+1}−h_l‖ at token 0 ÷ median over the other tokens
+	// Layers significant after BH at FDRLevel, per correlation set (same order as Correlations).
+	SignificantAttn []int `json:"significant_attn"`
+	SignificantMLP  []int `json:"significant_mlp"`
+}
+
+// NearZero is the bound on |mean cosine| under which a layer counts as
+// orthogonal on average: 0.05, about 1.8 times the null spread 1/√1280 of
+// GPT-2 Large (documented so that readers can judge it).
+const NearZero = 0.05
+
+func checkClaims(a *Analysis) Claims {
+	L := len(a.CosStats.Mean)
+	c := Claims{NearZeroBound: NearZero}
+	from, to := L/4, L-L/4
+	if to <= from {
+		from, to = 0, L
+	}
+	c.MiddleLayers = [2]int{from, to}
+	sum, maxAbs := 0.0, 0.0
+	for l := from; l < to; l++ {
+		m := a.CosStats.Mean[l]
+		sum += m
+		maxAbs = math.Max(maxAbs, math.Abs(m))
+	}
+	c.MiddleMean = Num(sum / float64(to-from))
+	c.MiddleMaxAbsMean = Num(maxAbs)
+	c.FirstLayerMean = Num(a.CosStats.Mean[0])
+	c.LastLayerMean = Num(a.CosStats.Mean[L-1])
+	c.MiddleNearZero = maxAbs < NearZero
+	c.EdgesHigher = c.FirstLayerMean > c.MiddleMean && c.LastLayerMean > c.MiddleMean
+	c.Holds = c.MiddleNearZero && c.EdgesHigher
+
+	// Token 0's hidden-state step length relative to the others, per layer.
+	h := a.Steps.Hidden
+	var ratios []float64
+	for l := range h.Rows {
+		row := h.Row(l)
+		if len(row) < 2 {
+			break
+		}
+		others := append([]float64(nil), row[1:]...)
+		if med := median(others); med > 0 {
+			ratios = append(ratios, row[0]/med)
+		}
+	}
+	c.Token0StepRatio = Num(math.NaN())
+	if len(ratios) > 0 {
+		c.Token0StepRatio = Num(median(ratios))
+	}
+	for _, set := range a.Correlations {
+		c.SignificantAttn = append(c.SignificantAttn, countSignificant(set.Attn))
+		c.SignificantMLP = append(c.SignificantMLP, countSignificant(set.MLP))
+	}
+	return c
+}
+
+func countSignificant(cs []analysis.Correlation) int {
+	n := 0
+	for _, c := range cs {
+		if c.Significant {
+			n++
+		}
+	}
+	return n
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	n := len(s)
+	if n == 0 {
+		return math.NaN()
+	}
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}

@@ -1,0 +1,331 @@
+package lesson_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gpt2taps/gpt2taps/internal/stfile"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+)
+
+// checkpoint writes a small random checkpoint and returns its directory.
+func checkpoint(t *testing.T, layers int) string {
+	t.Helper()
+	cfg, err := gpt2.Preset("gpt2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.NLayer, cfg.NEmbd, cfg.NHead, cfg.NInner = layers, 32, 4, 128
+	dir := filepath.Join(t.TempDir(), "ckpt")
+	if err := gpt2.WriteRandomCheckpoint(dir, cfg, gpt2.RandomOptions{Seed: 11}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+const text = "Nietzsche wrote that one must still have chaos in oneself to give birth to a dancing star."
+
+func TestCaptureCachesAndReloads(t *testing.T) {
+	ckpt := checkpoint(t, 4)
+	var log bytes.Buffer
+	o := lesson.Options{Model: ckpt, Backend: "go", CacheDir: t.TempDir(), Log: &log}
+	first, err := lesson.Capture(context.Background(), text, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first.Computed || first.CachePath == "" {
+		t.Fatalf("first capture: computed %v, cache %q; want computed and cached", first.Computed, first.CachePath)
+	}
+	second, err := lesson.Capture(context.Background(), text, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Computed {
+		t.Fatal("second capture of the same text recomputed instead of loading the cache")
+	}
+	for name, pair := range map[string][2][]float32{
+		"attn": {first.Attn, second.Attn}, "mlp": {first.MLP, second.MLP},
+		"hidden": {first.Hidden, second.Hidden}, "cosine": {first.Cosine, second.Cosine},
+	} {
+		if len(pair[0]) == 0 || len(pair[0]) != len(pair[1]) {
+			t.Fatalf("%s: %d vs %d values", name, len(pair[0]), len(pair[1]))
+		}
+		for i := range pair[0] {
+			if pair[0][i] != pair[1][i] {
+				t.Fatalf("%s differs after reloading at %d", name, i)
+			}
+		}
+	}
+	if strings.Join(second.Tokens, "") != text {
+		t.Errorf("tokens %q do not rejoin into the text", second.Tokens)
+	}
+	// Another text is another key.
+	third, err := lesson.Capture(context.Background(), text+" Again.", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !third.Computed {
+		t.Error("a different text was served from the cache")
+	}
+}
+
+func TestCorruptCacheIsRecomputed(t *testing.T) {
+	ckpt := checkpoint(t, 2)
+	var log bytes.Buffer
+	o := lesson.Options{Model: ckpt, Backend: "go", CacheDir: t.TempDir(), Log: &log}
+	first, err := lesson.Capture(context.Background(), text, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, corrupt := range []struct {
+		name string
+		fn   func(data []byte) []byte
+	}{
+		{"truncated", func(d []byte) []byte { return d[:len(d)/2] }},
+		{"flipped byte", func(d []byte) []byte { d[len(d)-100] ^= 0x40; return d }},
+		{"garbage", func([]byte) []byte { return []byte("not a safetensors file") }},
+	} {
+		t.Run(corrupt.name, func(t *testing.T) {
+			data, err := os.ReadFile(first.CachePath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(first.CachePath, corrupt.fn(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			log.Reset()
+			again, err := lesson.Capture(context.Background(), text, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !again.Computed {
+				t.Fatal("a corrupt cache file was used")
+			}
+			if !strings.Contains(log.String(), "ignoring the cached taps") {
+				t.Errorf("the corruption was not reported: %q", log.String())
+			}
+			for i := range first.Cosine {
+				if first.Cosine[i] != again.Cosine[i] {
+					t.Fatal("recomputed cosines differ")
+				}
+			}
+		})
+	}
+}
+
+func TestReadOnlyCacheFallsBack(t *testing.T) {
+	// A cache directory below a regular file cannot be created, even by root
+	// (who ignores permission bits).
+	ckpt := checkpoint(t, 2)
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	o := lesson.Options{Model: ckpt, Backend: "go", CacheDir: filepath.Join(blocker, "cache"), Log: &log}
+	res, err := lesson.Capture(context.Background(), text, o)
+	if err != nil {
+		t.Fatalf("an unwritable cache must not fail the capture: %v", err)
+	}
+	if !res.Computed || res.CachePath != "" {
+		t.Errorf("computed %v, cache path %q; want computed and no cache path", res.Computed, res.CachePath)
+	}
+	if !strings.Contains(log.String(), "could not be cached") || !strings.Contains(log.String(), lesson.EnvCache) {
+		t.Errorf("log %q should explain and name %s", log.String(), lesson.EnvCache)
+	}
+}
+
+func TestConcurrentCapturesShareOneComputation(t *testing.T) {
+	ckpt := checkpoint(t, 2)
+	o := lesson.Options{Model: ckpt, Backend: "go", CacheDir: t.TempDir()}
+	var wg sync.WaitGroup
+	results := make([]*lesson.Taps, 3)
+	errs := make([]error, 3)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = lesson.Capture(context.Background(), text, o)
+		}()
+	}
+	wg.Wait()
+	computed := 0
+	for i, r := range results {
+		if errs[i] != nil {
+			t.Fatalf("capture %d: %v", i, errs[i])
+		}
+		if r.Computed {
+			computed++
+		}
+		for j := range r.Cosine {
+			if r.Cosine[j] != results[0].Cosine[j] {
+				t.Fatal("concurrent captures returned different values")
+			}
+		}
+	}
+	if computed != 1 {
+		t.Errorf("%d of 3 concurrent captures ran the model; the lock should make it 1", computed)
+	}
+	entries, _ := os.ReadDir(o.CacheDir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temporary file %s left in the cache", e.Name())
+		}
+	}
+}
+
+func TestCaptureErrors(t *testing.T) {
+	ckpt := checkpoint(t, 1)
+	o := lesson.Options{Model: ckpt, Backend: "go", CacheDir: t.TempDir()}
+	cases := []struct{ name, text, want string }{
+		{"empty", "", "no tokens"},
+		{"invalid UTF-8", "caf\xe9", "UTF-8"},
+		{"too long", strings.Repeat(" word", 1025), "1025 tokens but"},
+	}
+	for _, tc := range cases {
+		_, err := lesson.Capture(context.Background(), tc.text, o)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+	o.Model = filepath.Join(t.TempDir(), "missing")
+	if _, err := lesson.Capture(context.Background(), text, o); err == nil {
+		t.Error("a missing model directory should fail")
+	}
+}
+
+// TestCosinesAgainstReference: the cached in-graph cosines equal the cosines of
+// the PyTorch reference's taps within 1e-5.
+func TestCosinesAgainstReference(t *testing.T) {
+	ckpt := checkpoint(t, 3)
+	tp, err := lesson.Capture(context.Background(), lesson.NietzscheText, lesson.Options{Model: ckpt, Backend: "go", CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(tp.IDs))
+	for i, id := range tp.IDs {
+		ids[i] = strconv.Itoa(id)
+	}
+	out := filepath.Join(t.TempDir(), "ref.safetensors")
+	python := os.Getenv("GPT2TAPS_PYTHON")
+	if python == "" {
+		python = "/usr/bin/python3"
+	}
+	script, _ := filepath.Abs("../../reference/gpt2_reference.py")
+	if msg, err := exec.Command(python, script, "--model", ckpt, "--ids", strings.Join(ids, ","), "--out", out).CombinedOutput(); err != nil {
+		t.Fatalf("PyTorch reference failed (install python3-torch: scripts/install.sh): %v\n%s", err, msg)
+	}
+	f, err := stfile.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	L, T, D := tp.Dims()
+	a, m := make([]float32, L*T*D), make([]float32, L*T*D)
+	if err := f.Float32s("attn.c_proj", a); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Float32s("mlp.c_proj", m); err != nil {
+		t.Fatal(err)
+	}
+	worst := 0.0
+	for i := range L * T {
+		var dot, na, nm float64
+		for d := range D {
+			x, y := float64(a[i*D+d]), float64(m[i*D+d])
+			dot, na, nm = dot+x*y, na+x*x, nm+y*y
+		}
+		worst = math.Max(worst, math.Abs(dot/math.Sqrt(na*nm)-float64(tp.Cosine[i])))
+	}
+	t.Logf("%d tokens × %d layers: max |cosine − reference cosine| = %.3g", T, L, worst)
+	if worst > 1e-5 {
+		t.Errorf("cosines differ from the reference's by %.3g > 1e-5", worst)
+	}
+}
+
+func TestAnalyzeSummary(t *testing.T) {
+	ckpt := checkpoint(t, 4)
+	tp, err := lesson.Capture(context.Background(), lesson.NietzscheText, lesson.Options{Model: ckpt, Backend: "go", CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := lesson.Analyze(tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	written, err := a.WriteReport(dir, []string{"png", "svg"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(written) != 2*len(lesson.FigureNames())+1 {
+		t.Errorf("wrote %d files: %v", len(written), written)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatalf("summary.json is not JSON: %v", err)
+	}
+	for _, key := range []string{"model", "n_layer", "n_tokens", "tokens", "cosine", "step_lengths", "correlations", "claims"} {
+		if _, ok := raw[key]; !ok {
+			t.Errorf("summary.json lacks %q", key)
+		}
+	}
+	s, err := lesson.ReadSummary(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	L, T, _ := tp.Dims()
+	if s.NLayer != L || s.NTokens != T || len(s.Tokens) != T {
+		t.Errorf("n_layer %d, n_tokens %d, %d tokens; want %d, %d", s.NLayer, s.NTokens, len(s.Tokens), L, T)
+	}
+	h := s.Cosine.Histogram
+	if len(h.Edges) != 81 || len(h.Counts) != 80 {
+		t.Fatalf("histogram has %d edges and %d counts, want 81 and 80", len(h.Edges), len(h.Counts))
+	}
+	total := 0
+	for _, c := range h.Counts {
+		total += c
+	}
+	if total != L*T {
+		t.Errorf("histogram counts sum to %d, want L·T = %d", total, L*T)
+	}
+	// Per-layer means and population stds recomputed here from the cosines.
+	for l := range L {
+		sum := 0.0
+		for tok := range T {
+			sum += float64(tp.Cosine[l*T+tok])
+		}
+		mean := sum / float64(T)
+		ss := 0.0
+		for tok := range T {
+			d := float64(tp.Cosine[l*T+tok]) - mean
+			ss += d * d
+		}
+		if math.Abs(float64(s.Cosine.PerLayerMean[l])-mean) > 1e-9 || math.Abs(float64(s.Cosine.PerLayerStd[l])-math.Sqrt(ss/float64(T))) > 1e-9 {
+			t.Errorf("layer %d: mean/std %v/%v, want %v/%v", l, s.Cosine.PerLayerMean[l], s.Cosine.PerLayerStd[l], mean, math.Sqrt(ss/float64(T)))
+		}
+	}
+	if !math.IsNaN(float64(s.StepLengths.AttnMean[0])) || math.IsNaN(float64(s.StepLengths.AttnMean[1])) {
+		t.Errorf("attention step length means %v: layer 0 must be null, later layers defined", s.StepLengths.AttnMean)
+	}
+	if len(s.Correlations) != 4 || s.Correlations[0].Method != "pearson" || s.Correlations[0].FirstToken != 1 {
+		t.Errorf("correlations: %d sets, first %+v", len(s.Correlations), s.Correlations[0])
+	}
+	if math.Abs(float64(s.Cosine.NullStd)-1/math.Sqrt(32)) > 1e-12 {
+		t.Errorf("null std %v, want 1/√32", s.Cosine.NullStd)
+	}
+}

@@ -1,0 +1,82 @@
+package lesson
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// Environment variables that override a notebook's or command's settings.
+const (
+	EnvModel    = "GPT2TAPS_MODEL"     // Hub id or checkpoint directory
+	EnvTextFile = "GPT2TAPS_TEXT_FILE" // a file whose contents replace the text
+	EnvCache    = "GPT2TAPS_CACHE"     // the tap cache directory
+)
+
+// DefaultModel is the model of the original lesson.
+const DefaultModel = "gpt2-large"
+
+// Options say which model to run, where, and where to cache.
+type Options struct {
+	Model    string    // Hub id or directory; "" → DefaultModel
+	Backend  string    // GoMLX backend ("" → GOMLX_BACKEND, else auto)
+	CacheDir string    // tap cache; "" → DefaultCacheDir()
+	HFCache  string    // Hugging Face hub cache; "" → HF_HUB_CACHE / HF_HOME / ~/.cache/huggingface/hub
+	Offline  bool      // never use the network
+	Log      io.Writer // progress and notes (nil → discarded)
+}
+
+// FromEnv returns o with the environment's overrides applied: GPT2TAPS_MODEL
+// replaces Model and GPT2TAPS_CACHE replaces CacheDir when set.
+func (o Options) FromEnv() Options {
+	if m := os.Getenv(EnvModel); m != "" {
+		o.Model = m
+	}
+	if c := os.Getenv(EnvCache); c != "" {
+		o.CacheDir = c
+	}
+	return o
+}
+
+// ModelOrDefault is the model to use.
+func (o Options) ModelOrDefault() string {
+	if o.Model == "" {
+		return DefaultModel
+	}
+	return o.Model
+}
+
+// DefaultCacheDir is $GPT2TAPS_CACHE, else <user cache dir>/gpt2taps/taps
+// (~/.cache/gpt2taps/taps on Linux).
+func DefaultCacheDir() string {
+	if c := os.Getenv(EnvCache); c != "" {
+		return c
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	return filepath.Join(base, "gpt2taps", "taps")
+}
+
+// Text returns the text to analyse: the contents of $GPT2TAPS_TEXT_FILE when
+// set, otherwise text. It is taken byte-exact.
+func Text(text string) (string, error) {
+	path := os.Getenv(EnvTextFile)
+	if path == "" {
+		return text, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w (unset it to use the notebook's text)", EnvTextFile, err)
+	}
+	return string(data), nil
+}
+
+func (o Options) log() io.Writer {
+	if o.Log == nil {
+		return io.Discard
+	}
+	return o.Log
+}
