@@ -87,11 +87,23 @@ type Claims struct {
 	Holds            bool   `json:"holds"`            // both
 
 	// Part 2: token 0 is an extreme outlier of the hidden-state step lengths.
-	Token0StepRatio Num `json:"token0_step_ratio"` // median over layers of ‖h_{l+1}−h_l‖ at token 0 ÷ median over the other tokens
+	Token0StepRatio Num  `json:"token0_step_ratio"` // median over layers of ‖h_{l+1}−h_l‖ at token 0 ÷ median over the other tokens
+	Token0Outlier   bool `json:"token0_outlier"`    // Token0StepRatio ≥ OutlierRatio
 	// Layers significant after BH at FDRLevel, per correlation set (same order as Correlations).
 	SignificantAttn []int `json:"significant_attn"`
 	SignificantMLP  []int `json:"significant_mlp"`
+	// How much keeping token 0 moves the per-layer correlations: the mean over
+	// layers and both sub-blocks of |r(with token 0) − r(tokens 1…)|, for
+	// Pearson and for Spearman. Spearman, working on ranks, should move less:
+	// that is the lesson's remedy.
+	PearsonShiftToken0  Num  `json:"pearson_shift_token0"`
+	SpearmanShiftToken0 Num  `json:"spearman_shift_token0"`
+	SpearmanMoreRobust  bool `json:"spearman_more_robust"` // SpearmanShiftToken0 < PearsonShiftToken0
 }
+
+// OutlierRatio is the factor by which token 0's hidden-state step length must
+// exceed the median of the other tokens' to count as an extreme outlier.
+const OutlierRatio = 3.0
 
 // NearZero is the bound on |mean cosine| under which a layer counts as
 // orthogonal on average: 0.05, about 1.8 times the null spread 1/√1280 of
@@ -137,11 +149,39 @@ func checkClaims(a *Analysis) Claims {
 	if len(ratios) > 0 {
 		c.Token0StepRatio = Num(median(ratios))
 	}
+	c.Token0Outlier = float64(c.Token0StepRatio) >= OutlierRatio
 	for _, set := range a.Correlations {
 		c.SignificantAttn = append(c.SignificantAttn, countSignificant(set.Attn))
 		c.SignificantMLP = append(c.SignificantMLP, countSignificant(set.MLP))
 	}
+	c.PearsonShiftToken0 = Num(a.shift(analysis.MethodPearson))
+	c.SpearmanShiftToken0 = Num(a.shift(analysis.MethodSpearman))
+	c.SpearmanMoreRobust = c.SpearmanShiftToken0 < c.PearsonShiftToken0
 	return c
+}
+
+// shift is the mean |r(first token 0) − r(first token 1)| over layers and
+// both sub-blocks for one method (NaN if not computed).
+func (a *Analysis) shift(method string) float64 {
+	with, ok1 := a.Correlation(method, 0)
+	without, ok2 := a.Correlation(method, 1)
+	if !ok1 || !ok2 {
+		return math.NaN()
+	}
+	sum, n := 0.0, 0
+	for _, pair := range [][2][]analysis.Correlation{{with.Attn, without.Attn}, {with.MLP, without.MLP}} {
+		for l := range pair[0] {
+			d := math.Abs(pair[0][l].R - pair[1][l].R)
+			if !math.IsNaN(d) {
+				sum += d
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return sum / float64(n)
 }
 
 func countSignificant(cs []analysis.Correlation) int {

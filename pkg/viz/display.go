@@ -28,6 +28,8 @@ func Display(f *Figure) error {
 		return fmt.Errorf("viz: display: %w", err)
 	}
 	gonbui.DisplayPng(png)
+	// A cell's program may exit right after this call; wait until GoNB has the image.
+	gonbui.Sync()
 	if err := gonbui.Error(); err != nil {
 		return fmt.Errorf("viz: display: send PNG to GoNB: %w", err)
 	}
