@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# install.sh installs what building, testing and running the notebooks need,
+# and only what is missing; run it again at any time.
+#
+#   - Jupyter (notebook, nbconvert, ipykernel, jupyter-client) and PyTorch with
+#     NumPy for the reference in reference/: Debian packages when run as root,
+#     otherwise it checks they are there and prints how to install them;
+#   - the Go tools pinned in tools/go.mod (GoNB, goimports, gopls), into
+#     $(go env GOBIN), else $(go env GOPATH)/bin;
+#   - the GoNB kernel, registered with Jupyter, with a PATH in its kernel.json
+#     that finds go and those tools even when Jupyter runs as a service;
+#   - the main module's dependencies (go mod download).
+#
+# Usage: bash scripts/install.sh
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PYDEVD_DISABLE_FILE_VALIDATION=1 # Quiets a debugger warning Jupyter commands print.
+start=$SECONDS
+
+step() { printf '==> [%3d s] %s\n' "$((SECONDS - start))" "$*"; }
+die() {
+	printf 'install.sh: %s\n' "$*" >&2
+	exit 1
+}
+
+# PYTHON is the Python that runs the reference tests (scripts/test.sh): Debian's
+# by default, whatever python3 comes first on PATH.
+PYTHON=${PYTHON:-/usr/bin/python3}
+[ -x "$PYTHON" ] || PYTHON=$(command -v python3 || true)
+
+debian_packages=(jupyter-notebook jupyter-nbconvert python3-ipykernel jupyter-client python3-torch python3-numpy)
+
+# python_ready reports whether the Python side works without the Debian
+# packages (a pip install, say): jupyter with nbconvert and notebook, and a
+# $PYTHON that imports torch, numpy, ipykernel and jupyter_client.
+python_ready() {
+	command -v jupyter >/dev/null 2>&1 &&
+		jupyter nbconvert --version >/dev/null 2>&1 &&
+		jupyter notebook --version >/dev/null 2>&1 &&
+		[ -n "$PYTHON" ] && "$PYTHON" -c 'import torch, numpy, ipykernel, jupyter_client' >/dev/null 2>&1
+}
+
+step "Go toolchain"
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+	export PATH="/usr/local/go/bin:$PATH"
+fi
+command -v go >/dev/null 2>&1 || die "go is not on PATH: install Go $(sed -n 's/^go //p' go.mod) or newer, then run this again"
+go version
+
+step "Jupyter, PyTorch and NumPy (Debian packages: ${debian_packages[*]})"
+missing=()
+if command -v dpkg-query >/dev/null 2>&1; then
+	for pkg in "${debian_packages[@]}"; do
+		if [ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null)" != installed ]; then
+			missing+=("$pkg")
+		fi
+	done
+else
+	missing=("${debian_packages[@]}")
+fi
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "all installed"
+elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update
+	apt-get install -y "${missing[@]}"
+elif python_ready; then
+	echo "not as Debian packages (${missing[*]}), but jupyter (nbconvert, notebook) and $PYTHON (torch, numpy, ipykernel, jupyter_client) work: using those"
+else
+	cat >&2 <<EOF
+install.sh: Jupyter, PyTorch or NumPy is missing (${missing[*]}), and installing
+Debian packages needs root. Install them either way, then run this again:
+  as root:     apt-get update && apt-get install -y ${debian_packages[*]}
+  with pip:    pip install notebook nbconvert ipykernel torch numpy
+               (and PYTHON=path/to/that/python3 for this script and scripts/test.sh)
+EOF
+	exit 1
+fi
+
+step "Go tools pinned in tools/go.mod (gonb, goimports, gopls)"
+gobin=$(go env GOBIN)
+[ -n "$gobin" ] || gobin="$(go env GOPATH)/bin"
+export PATH="$gobin:$(go env GOROOT)/bin:$PATH"
+(cd tools && go install tool)
+echo "installed into $gobin: $(cd "$gobin" && ls gonb goimports gopls | tr '\n' ' ')"
+
+step "GoNB kernel for Jupyter"
+gonb --install
+# Where gonb --install writes (as GoNB decides it).
+case "$(uname -s)" in
+Darwin) data_dir=${JUPYTER_DATA_DIR:-$HOME/Library/Jupyter} ;;
+*) data_dir=${JUPYTER_DATA_DIR:-$HOME/.local/share/jupyter} ;;
+esac
+kernel_json="$data_dir/kernels/gonb/kernel.json"
+[ -f "$kernel_json" ] || die "gonb --install did not write $kernel_json"
+# Jupyter started as a service may not have go and the tools on its PATH: give
+# the kernel one. Jupyter expands \${PATH} to the PATH it was started with.
+kernel_path="$gobin:$(go env GOROOT)/bin:\${PATH}"
+"${PYTHON:-python3}" - "$kernel_json" "$kernel_path" <<'EOF'
+import json, sys
+path, kernel_path = sys.argv[1], sys.argv[2]
+with open(path) as f:
+    spec = json.load(f)
+spec.setdefault("env", {})["PATH"] = kernel_path
+with open(path, "w") as f:
+    json.dump(spec, f, indent=1)
+    f.write("\n")
+EOF
+echo "$kernel_json: env PATH=$kernel_path"
+if jupyter kernelspec list >/dev/null 2>&1; then
+	kernels=$(jupyter kernelspec list)
+else
+	kernels=$("${PYTHON:-python3}" -c 'from jupyter_client.kernelspecapp import KernelSpecApp; KernelSpecApp.launch_instance()' list)
+fi
+echo "$kernels"
+grep -qE '^ *gonb ' <<<"$kernels" || die "Jupyter does not list the gonb kernel after gonb --install"
+
+step "Go modules of the main module (go mod download)"
+go mod download
+
+step "done"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# test.sh runs every check of the project, as CI does (after scripts/install.sh):
+#   gofmt, go vet, the PyTorch reference's unit tests when reference/ has some,
+#   and the Go tests, with the pure-Go GoMLX backend (GOMLX_BACKEND=go). The Go
+#   tests include the notebook tests (internal/nbtest and the notebooks' own),
+#   which execute notebooks with Jupyter and GoNB.
+#
+# Usage: bash scripts/test.sh [go test flags, e.g. -run Name or -v]
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PYDEVD_DISABLE_FILE_VALIDATION=1 # Quiets a debugger warning Jupyter commands print.
+start=$SECONDS
+
+step() { printf '==> [%3d s] %s\n' "$((SECONDS - start))" "$*"; }
+
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+	export PATH="/usr/local/go/bin:$PATH"
+fi
+gobin=$(go env GOBIN)
+export PATH="${gobin:-$(go env GOPATH)/bin}:$PATH"
+# PYTHON runs the reference tests: Debian's, which has PyTorch, by default.
+PYTHON=${PYTHON:-/usr/bin/python3}
+[ -x "$PYTHON" ] || PYTHON=python3
+
+step "gofmt"
+unformatted=$(gofmt -l .)
+if [ -n "$unformatted" ]; then
+	printf 'gofmt would change these files (run gofmt -w on them):\n%s\n' "$unformatted" >&2
+	exit 1
+fi
+echo "all formatted"
+
+step "go vet ./..."
+go vet ./...
+echo "no findings"
+
+if [ -n "$(find reference -name 'test_*.py' -print -quit 2>/dev/null)" ]; then
+	step "reference tests ($PYTHON -m unittest discover -s reference -p 'test_*.py')"
+	"$PYTHON" -m unittest discover -s reference -p 'test_*.py'
+fi
+
+step "go test ./... (GOMLX_BACKEND=go)"
+GOMLX_BACKEND=go go test -count=1 -timeout 45m "$@" ./...
