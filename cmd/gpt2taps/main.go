@@ -7,6 +7,7 @@
 //	gpt2taps capture           --model M (--text-file F | --text "…") --out taps.safetensors
 //	gpt2taps random-checkpoint (--preset gpt2-large | --layers N --embd D --heads H --positions P) --seed S [--dtype F32|F16|BF16] --out DIR
 //	gpt2taps lesson            --model M [--text-file F | --text "…"] --out DIR [--format png,svg] [--cache DIR]
+//	gpt2taps notebooks         --model M --out DIR [--notebooks notebooks] [--text-file F] [--cache DIR]
 //
 // --text-file - reads standard input. --model is a checkpoint directory in
 // Hugging Face layout or a Hub id (gpt2, gpt2-medium, gpt2-large, gpt2-xl,
@@ -35,6 +36,7 @@ var commands = map[string]command{
 	"capture":           {"run GPT-2 on a text and write the taps to a safetensors file", runCapture},
 	"random-checkpoint": {"write a random GPT-2 checkpoint in Hugging Face layout", runRandomCheckpoint},
 	"lesson":            {"run the lesson (both parts) and write its figures and summary.json", runLesson},
+	"notebooks":         {"execute the lesson notebooks headless and save the executed copies", runNotebooks},
 }
 
 // usageError marks errors in the command line (exit status 2).
