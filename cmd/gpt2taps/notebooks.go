@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gpt2taps/gpt2taps/internal/atomicfile"
+
 	"github.com/gpt2taps/gpt2taps/internal/nbtest"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 )
@@ -74,7 +76,7 @@ func runNotebooks(args []string, stdout, stderr io.Writer) error {
 		dst := filepath.Join(*out, filepath.Base(nb))
 		data, err := os.ReadFile(res.Path)
 		if err == nil {
-			err = writeFileAtomic(dst, data)
+			err = atomicfile.WriteFile(dst, data, 0o644)
 		}
 		os.RemoveAll(work)
 		if err != nil {
@@ -103,27 +105,4 @@ func absIfPath(s string) string {
 		}
 	}
 	return s
-}
-
-// writeFileAtomic writes data to a temp file beside path and renames it.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }

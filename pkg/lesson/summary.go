@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
+
+	"github.com/gpt2taps/gpt2taps/internal/atomicfile"
 
 	"github.com/gpt2taps/gpt2taps/pkg/analysis"
 )
@@ -106,7 +107,7 @@ func (s Summary) WriteJSON(path string) error {
 	if err != nil {
 		return fmt.Errorf("summary: %w", err)
 	}
-	return writeFileAtomic(path, append(data, '\n'))
+	return atomicfile.WriteFile(path, append(data, '\n'), 0o644)
 }
 
 // ReadSummary reads a summary.json.
@@ -144,33 +145,4 @@ func rowMeans(m analysis.Matrix) []float64 {
 		}
 	}
 	return out
-}
-
-// writeFileAtomic writes data to a temp file beside path and renames it.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }
