@@ -3,8 +3,10 @@ module github.com/gpt2taps/gpt2taps
 go 1.26.8
 
 require (
+	github.com/gofrs/flock v0.13.0
 	github.com/gomlx/go-huggingface v0.3.1
 	github.com/gomlx/gomlx v0.25.0
+	github.com/gomlx/gopjrt v0.10.0
 	github.com/janpfeifer/gonb v0.11.1
 	github.com/nlpodyssey/safetensors v0.0.0-20250209183917-bfb01cc25f7c
 	github.com/tiktoken-go/tokenizer v0.10.0
@@ -22,10 +24,8 @@ require (
 	github.com/dlclark/regexp2/v2 v2.5.1 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/go-logr/logr v1.4.3 // indirect
-	github.com/gofrs/flock v0.13.0 // indirect
 	github.com/gofrs/uuid v4.4.0+incompatible // indirect
 	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
-	github.com/gomlx/gopjrt v0.10.0 // indirect
 	github.com/gomlx/stablehlo v0.2.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/pkg/errors v0.9.1 // indirect
