@@ -4,23 +4,28 @@
 //
 // Open accepts exactly the files github.com/nlpodyssey/safetensors (and the reference Rust implementation)
 // accept: a little-endian uint64 header length, a JSON header of at most 100 MB mapping tensor names to dtype,
-// shape and data_offsets (plus an optional "__metadata__" string map), and a data section that the tensors tile
-// exactly, without gaps or overlaps. Unlike that package it says which file, which tensor and what is wrong, and
+// shape and data_offsets (exactly those three, case-sensitive keys) plus an optional "__metadata__" map of strings
+// to strings, and a data section that the tensors tile exactly, without gaps or overlaps. The one exception, which
+// FuzzOpen checks, is a shape with a dimension above 2^63-1, possible only in a tensor with another dimension 0:
+// Open refuses it. Unlike that package it says which file, which tensor and what is wrong, and
 // that the file should be downloaded again, and it never needs the whole file in memory.
 package stfile
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"math"
+	"math/bits"
 	"os"
 	"runtime/debug"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // maxHeaderLen is the largest JSON header accepted, as in github.com/nlpodyssey/safetensors.
@@ -110,13 +115,6 @@ func parse(osf *os.File, path string) (*File, error) {
 	return f, nil
 }
 
-// headerEntry is the JSON form of one tensor in the header.
-type headerEntry struct {
-	DType       string   `json:"dtype"`
-	Shape       []int64  `json:"shape"`
-	DataOffsets []uint64 `json:"data_offsets"`
-}
-
 // parseHeader fills f from the JSON header and checks it against the dataLen bytes that follow it.
 func (f *File) parseHeader(header []byte, dataLen int64) error {
 	var raw map[string]json.RawMessage
@@ -126,8 +124,8 @@ func (f *File) parseHeader(header []byte, dataLen int64) error {
 	f.tensors = make(map[string]tensorInfo, len(raw))
 	for name, msg := range raw {
 		if name == "__metadata__" {
-			if err := json.Unmarshal(msg, &f.metadata); err != nil {
-				return fmt.Errorf("bad header JSON: __metadata__ must map strings to strings: %v; %s", err, corrupt)
+			if err := f.parseMetadata(msg); err != nil {
+				return err
 			}
 			continue
 		}
@@ -168,42 +166,107 @@ func (f *File) parseHeader(header []byte, dataLen int64) error {
 	return nil
 }
 
+// parseMetadata decodes the header's "__metadata__": null, or an object whose values are all strings.
+func (f *File) parseMetadata(msg json.RawMessage) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(msg, &raw); err != nil {
+		return fmt.Errorf("bad header JSON: __metadata__ must map strings to strings: %v; %s", err, corrupt)
+	}
+	if raw == nil {
+		return nil
+	}
+	f.metadata = make(map[string]string, len(raw))
+	for k, v := range raw {
+		var s *string
+		if err := json.Unmarshal(v, &s); err != nil || s == nil {
+			return fmt.Errorf("bad header JSON: __metadata__ must map strings to strings, but %q is %s; %s",
+				k, v, corrupt)
+		}
+		f.metadata[k] = *s
+	}
+	return nil
+}
+
+// entryKeys are the keys of a tensor's header entry: all three are required, and no other is allowed (as in the
+// reference implementation, names are case-sensitive).
+var entryKeys = []string{"dtype", "shape", "data_offsets"}
+
 // parseEntry decodes and checks one tensor's header entry.
 func parseEntry(msg json.RawMessage) (tensorInfo, error) {
-	var e headerEntry
-	dec := json.NewDecoder(bytes.NewReader(msg))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&e); err != nil {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(msg, &raw); err != nil {
 		return tensorInfo{}, fmt.Errorf("bad header JSON: %v; %s", err, corrupt)
 	}
-	if e.DType == "" || e.Shape == nil || e.DataOffsets == nil {
+	for k := range raw {
+		if !slices.Contains(entryKeys, k) {
+			return tensorInfo{}, fmt.Errorf("bad header JSON: unknown field %q (an entry has dtype, shape and "+
+				"data_offsets only); %s", k, corrupt)
+		}
+	}
+	var dtype *string
+	var shape, offsets []json.Number
+	for _, field := range []struct {
+		key string
+		dst any
+	}{{"dtype", &dtype}, {"shape", &shape}, {"data_offsets", &offsets}} {
+		v, ok := raw[field.key]
+		if !ok {
+			return tensorInfo{}, fmt.Errorf("bad header JSON: entry needs dtype, shape and data_offsets; %s", corrupt)
+		}
+		if err := json.Unmarshal(v, field.dst); err != nil {
+			return tensorInfo{}, fmt.Errorf("bad header JSON: %s: %v; %s", field.key, err, corrupt)
+		}
+	}
+	if dtype == nil || shape == nil || offsets == nil {
 		return tensorInfo{}, fmt.Errorf("bad header JSON: entry needs dtype, shape and data_offsets; %s", corrupt)
 	}
-	if len(e.DataOffsets) != 2 {
+	if len(offsets) != 2 {
 		return tensorInfo{}, fmt.Errorf("bad header JSON: data_offsets has %d numbers, want 2; %s",
-			len(e.DataOffsets), corrupt)
+			len(offsets), corrupt)
 	}
-	elemSize, err := DTypeSize(e.DType)
+	elemSize, err := DTypeSize(*dtype)
 	if err != nil {
 		return tensorInfo{}, fmt.Errorf("%w; the file was written by a tool this reader does not know, or is corrupt",
 			err)
 	}
-	info := tensorInfo{dtype: e.DType, shape: make([]int, len(e.Shape))}
-	numBytes := uint64(elemSize)
-	for i, d := range e.Shape {
-		if d < 0 {
-			return tensorInfo{}, fmt.Errorf("shape %v has a negative dimension; %s", e.Shape, corrupt)
+	info := tensorInfo{dtype: *dtype, shape: make([]int, len(shape))}
+	numElems := uint64(1)
+	for i, n := range shape {
+		if strings.HasPrefix(string(n), "-") {
+			return tensorInfo{}, fmt.Errorf("shape %v has a negative dimension; %s", shape, corrupt)
+		}
+		d, err := strconv.ParseUint(string(n), 10, 64)
+		if err != nil {
+			return tensorInfo{}, fmt.Errorf("bad header JSON: shape %v holds %s, not a natural number; %s", shape, n, corrupt)
+		}
+		if d > math.MaxInt64 {
+			return tensorInfo{}, fmt.Errorf("shape %v has a dimension above 2^63-1, which this reader does not "+
+				"support; %s", shape, corrupt)
 		}
 		info.shape[i] = int(d)
-		if d != 0 && numBytes > (1<<62)/uint64(d) {
-			return tensorInfo{}, fmt.Errorf("shape %v is impossibly large; %s", e.Shape, corrupt)
+		hi, lo := bits.Mul64(numElems, d) // in order, as the reference implementation checks overflow
+		if hi != 0 {
+			return tensorInfo{}, fmt.Errorf("shape %v is impossibly large; %s", shape, corrupt)
 		}
-		numBytes *= uint64(d)
+		numElems = lo
 	}
-	b, end := e.DataOffsets[0], e.DataOffsets[1]
+	hi, numBytes := bits.Mul64(numElems, uint64(elemSize))
+	if hi != 0 {
+		return tensorInfo{}, fmt.Errorf("shape %v is impossibly large; %s", shape, corrupt)
+	}
+	var bounds [2]uint64
+	for i, n := range offsets {
+		v, err := strconv.ParseUint(string(n), 10, 64)
+		if err != nil {
+			return tensorInfo{}, fmt.Errorf("bad header JSON: data_offsets %v holds %s, not a natural number; %s",
+				offsets, n, corrupt)
+		}
+		bounds[i] = v
+	}
+	b, end := bounds[0], bounds[1]
 	if end < b || end > 1<<62 || end-b != numBytes {
 		return tensorInfo{}, fmt.Errorf("data_offsets [%d, %d] do not match dtype %s and shape %v (%d bytes); %s",
-			b, end, e.DType, e.Shape, numBytes, corrupt)
+			b, end, *dtype, shape, numBytes, corrupt)
 	}
 	info.begin, info.end = int64(b), int64(end)
 	return info, nil

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -44,7 +45,12 @@ func WriteFile(path string, entries []Entry, metadata map[string]string) (err er
 	}
 	tmp, err := os.CreateTemp(dir, base+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("write safetensors file: %w", err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) { // its path is the temporary file's, which does not exist
+			err = pe.Err
+		}
+		return fmt.Errorf("write safetensors file %s: cannot create a file in %s (%w): make sure the directory "+
+			"exists and is writable, or choose another path", path, dir, err)
 	}
 	defer func() {
 		if err != nil {

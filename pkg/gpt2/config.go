@@ -129,19 +129,23 @@ func ParseConfig(data []byte) (Config, error) {
 	if j.ActivationFunction != nil {
 		c.Activation = *j.ActivationFunction
 	}
-	unsupported := func(field string, v *bool, want bool) error {
-		if v != nil && *v != want {
-			return fmt.Errorf("config.json sets %s=%v, which this package does not implement (only %v, the GPT-2 "+
-				"default): use a checkpoint without it", field, *v, want)
+	var unsupported []string // all of them, on one line
+	for _, o := range []struct {
+		field     string
+		v         *bool
+		supported bool
+	}{
+		{"scale_attn_weights", j.ScaleAttnWeights, true},
+		{"scale_attn_by_inverse_layer_idx", j.ScaleAttnByInverseLayerIdx, false},
+		{"add_cross_attention", j.AddCrossAttention, false},
+	} {
+		if o.v != nil && *o.v != o.supported {
+			unsupported = append(unsupported, fmt.Sprintf("%s=%v (only %v, the GPT-2 default)", o.field, *o.v, o.supported))
 		}
-		return nil
 	}
-	if err := errors.Join(
-		unsupported("scale_attn_weights", j.ScaleAttnWeights, true),
-		unsupported("scale_attn_by_inverse_layer_idx", j.ScaleAttnByInverseLayerIdx, false),
-		unsupported("add_cross_attention", j.AddCrossAttention, false),
-	); err != nil {
-		return Config{}, err
+	if len(unsupported) > 0 {
+		return Config{}, fmt.Errorf("config.json sets %s, which this package does not implement: use a checkpoint "+
+			"without it", strings.Join(unsupported, " and "))
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, err

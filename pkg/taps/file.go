@@ -7,7 +7,6 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -91,7 +90,11 @@ func ReadFile(path string) (*File, error) {
 	defer f.Close()
 	meta := f.Metadata()
 	res := &Result{Stacks: map[Kind]*Stack{}, Reduced: map[string]*tensors.Tensor{}}
-	if n, err := strconv.Atoi(meta["n_layer"]); err == nil {
+	if s, ok := meta["n_layer"]; ok {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("read taps %s: metadata n_layer %q is not a non-negative integer: the file is corrupt; delete it and capture again", path, s)
+		}
 		res.NLayer = n
 	}
 	dtype, shape, ok := f.Info("input_ids")
@@ -134,10 +137,13 @@ func ReadFile(path string) (*File, error) {
 		t := tensors.FromFlatDataAndDimensions(vals, shape...)
 		switch k := Kind(name); {
 		case name == "logits":
+			if len(shape) != 2 || shape[0] != len(res.IDs) {
+				return nil, fmt.Errorf("read taps %s: logits have shape %v, want [%d, vocabulary] for its %d tokens: the file is corrupt; capture again", path, shape, len(res.IDs), len(res.IDs))
+			}
 			res.Logits = t
 		case k.Valid():
-			if len(shape) == 0 {
-				return nil, fmt.Errorf("read taps %s: tensor %q is a scalar, want a stack", path, name)
+			if err := checkStackShape(k, shape, len(res.IDs)); err != nil {
+				return nil, fmt.Errorf("read taps %s: %w: the file is corrupt; capture again", path, err)
 			}
 			indices, err := stackIndices(meta[name+".indices"], shape[0])
 			if err != nil {
@@ -150,12 +156,32 @@ func ReadFile(path string) (*File, error) {
 	}
 	if res.NLayer == 0 { // a file from elsewhere (e.g. the PyTorch reference): infer the depth
 		if s, ok := res.Stacks[HiddenStates]; ok && isIota(s.Indices) {
-			res.NLayer = len(s.Indices) - 1
+			res.NLayer = max(len(s.Indices)-1, 0)
 		} else if s, ok := res.Stacks[AttnOut]; ok && isIota(s.Indices) {
 			res.NLayer = len(s.Indices)
 		}
 	}
+	for k, s := range res.Stacks {
+		if n := len(s.Indices); n > 0 && s.Indices[n-1] >= k.Count(res.NLayer) {
+			return nil, fmt.Errorf("read taps %s: %s holds point %d, but a %d-layer model has %d: the file is corrupt; capture again", path, k, s.Indices[n-1], res.NLayer, k.Count(res.NLayer))
+		}
+	}
 	return &File{Result: res, Metadata: meta}, nil
+}
+
+// checkStackShape checks a stack's shape against its kind and the number of tokens T: [n, T, …] for the
+// per-token kinds, [n, H, T, T] for attention patterns.
+func checkStackShape(k Kind, shape []int, T int) error {
+	if k == AttnPattern {
+		if len(shape) != 4 || shape[2] != T || shape[3] != T {
+			return fmt.Errorf("stack %s has shape %v, want [n, heads, %d, %d] for its %d tokens", k, shape, T, T, T)
+		}
+		return nil
+	}
+	if len(shape) != 3 || shape[1] != T {
+		return fmt.Errorf("stack %s has shape %v, want [n, %d, width] for its %d tokens", k, shape, T, T)
+	}
+	return nil
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -227,8 +253,13 @@ func stackIndices(s string, n int) ([]int, error) {
 		}
 		idx = append(idx, v)
 	}
-	if len(idx) != n || !slices.IsSorted(idx) {
+	if len(idx) != n {
 		return nil, fmt.Errorf("%q does not match the stack's %d rows", s, n)
+	}
+	for i, v := range idx {
+		if v < 0 || (i > 0 && v <= idx[i-1]) {
+			return nil, fmt.Errorf("%q is not a strictly increasing list of layer indices", s)
+		}
 	}
 	return idx, nil
 }

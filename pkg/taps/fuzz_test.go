@@ -1,0 +1,168 @@
+package taps_test
+
+import (
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	"github.com/gpt2taps/gpt2taps/internal/stfile"
+	"github.com/gpt2taps/gpt2taps/pkg/taps"
+)
+
+// FuzzParsePoint parses arbitrary tap names for models of arbitrary depth. ParsePoint must never panic; errors are
+// one line quoting the name; an accepted point has a known kind and an index in range, and a single point's Name
+// parses back to it.
+func FuzzParsePoint(f *testing.F) {
+	for _, s := range []string{
+		"h.3.attn.c_proj", "h.35.mlp.c_proj", "h.*.mlp.c_proj", "attn.c_proj", "hidden_states", "hidden_states.36",
+		"hidden_states.*", "blocks.3.hook_mlp_out", "blocks.0.hook_resid_pre", "blocks.2.attn.hook_pattern",
+		"ln_final.hook_normalized", " h.1.resid_mid ", "h.1.hidden_states", "h.-1.attn.c_proj", "h.99.attn.c_proj",
+		"h..attn.c_proj", "h.3", "blocks.3.hook_nothing", "hidden_states.+1", "h.0x1.mlp.act", "",
+	} {
+		f.Add(s, 36)
+	}
+	f.Add("hidden_states.0", 0)
+	f.Add("ln_final.hook_normalized", -3)
+	f.Add("hidden_states.9223372036854775807", 9223372036854775807)
+	f.Fuzz(func(t *testing.T, name string, nLayer int) {
+		p, err := taps.ParsePoint(name, nLayer)
+		if err != nil {
+			if msg := err.Error(); strings.Contains(msg, "\n") && !strings.Contains(name, "\n") {
+				t.Fatalf("error %q is not one line", msg)
+			}
+			return
+		}
+		if !p.Kind.Valid() {
+			t.Fatalf("ParsePoint(%q, %d) = %+v: unknown kind", name, nLayer, p)
+		}
+		if p.Index < -1 || p.Index >= p.Kind.Count(nLayer) {
+			t.Fatalf("ParsePoint(%q, %d) = %+v: index out of range [-1, %d)", name, nLayer, p, p.Kind.Count(nLayer))
+		}
+		if p.Index >= 0 {
+			back, err := taps.ParsePoint(p.Name(), nLayer)
+			if err != nil || back != p {
+				t.Fatalf("ParsePoint(%q) = %+v, but its name %q parses to %+v, %v", name, p, p.Name(), back, err)
+			}
+		}
+	})
+}
+
+// fuzzTapsFile writes a small taps file with WriteFile and returns its bytes.
+func fuzzTapsFile(f *testing.F, res *taps.Result, meta map[string]string) []byte {
+	f.Helper()
+	path := filepath.Join(f.TempDir(), "seed.safetensors")
+	if err := taps.WriteFile(path, res, meta); err != nil {
+		f.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return data
+}
+
+// fuzzF32 makes an F32 tensor of the given shape holding 0, 1, 2, …
+func fuzzF32(dims ...int) *tensors.Tensor {
+	n := 1
+	for _, d := range dims {
+		n *= d
+	}
+	vals := make([]float32, n)
+	for i := range vals {
+		vals[i] = float32(i)
+	}
+	return tensors.FromFlatDataAndDimensions(vals, dims...)
+}
+
+// FuzzReadFile reads arbitrary bytes as a taps file. ReadFile must never panic; it refuses the file with an error,
+// or returns a result whose stacks, indices, logits, reductions and ids are consistent with each other: a
+// non-negative depth, strictly increasing indices within it, and stacks and logits with one row per token.
+func FuzzReadFile(f *testing.F) {
+	full := &taps.Result{NLayer: 2, IDs: []int{15496, 995},
+		Stacks: map[taps.Kind]*taps.Stack{
+			taps.AttnOut:      {Kind: taps.AttnOut, Indices: []int{0, 1}, Tensor: fuzzF32(2, 2, 3)},
+			taps.HiddenStates: {Kind: taps.HiddenStates, Indices: []int{0, 1, 2}, Tensor: fuzzF32(3, 2, 3)},
+			taps.MLPOut:       {Kind: taps.MLPOut, Indices: []int{1}, Tensor: fuzzF32(1, 2, 3)},
+		},
+		Reduced: map[string]*tensors.Tensor{"cosine": fuzzF32(2, 2)},
+		Logits:  fuzzF32(2, 4),
+	}
+	f.Add(fuzzTapsFile(f, full, map[string]string{"model": "gpt2"}))
+	f.Add(fuzzTapsFile(f, &taps.Result{IDs: []int{}}, nil))
+	// As the PyTorch reference writes them: no metadata, so no checksums or indices.
+	refPath := filepath.Join(f.TempDir(), "ref.safetensors")
+	ids := binary.LittleEndian.AppendUint64(binary.LittleEndian.AppendUint64(nil, 1), 2)
+	if err := stfile.WriteFile(refPath, []stfile.Entry{
+		{Name: "input_ids", DType: "I64", Shape: []int{2}, Data: ids},
+		{Name: "hidden_states", DType: "F16", Shape: []int{2, 2, 1}, Data: make([]byte, 8)},
+		{Name: "attn.c_proj", DType: "F32", Shape: []int{}, Data: make([]byte, 4)},
+		{Name: "mlp.c_proj", DType: "BF16", Shape: []int{0, 2, 1}, Data: []byte{}},
+	}, map[string]string{"attn.c_proj.indices": "1,0", "hidden_states.indices": "x"}); err != nil {
+		f.Fatal(err)
+	}
+	data, err := os.ReadFile(refPath)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(dir, "fuzz.safetensors")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tf, err := taps.ReadFile(path)
+		if err != nil {
+			if msg := err.Error(); msg == "" || !strings.Contains(msg, path) {
+				t.Fatalf("error %q does not name the file", msg)
+			}
+			return
+		}
+		res := tf.Result
+		if res.NLayer < 0 {
+			t.Fatalf("NLayer %d < 0", res.NLayer)
+		}
+		for k, s := range res.Stacks {
+			if !k.Valid() || s.Kind != k {
+				t.Fatalf("stack %q has kind %q", k, s.Kind)
+			}
+			dims := s.Dims()
+			if len(dims) == 0 || len(s.Indices) != dims[0] {
+				t.Fatalf("stack %s: %d indices for shape %v", k, len(s.Indices), dims)
+			}
+			for i, idx := range s.Indices {
+				if idx < 0 || idx >= k.Count(res.NLayer) || (i > 0 && idx <= s.Indices[i-1]) {
+					t.Fatalf("stack %s: indices %v, not increasing within [0, %d)", k, s.Indices, k.Count(res.NLayer))
+				}
+			}
+			if T := len(res.IDs); (k == taps.AttnPattern && (len(dims) != 4 || dims[2] != T || dims[3] != T)) ||
+				(k != taps.AttnPattern && (len(dims) != 3 || dims[1] != T)) {
+				t.Fatalf("stack %s has shape %v for %d tokens", k, dims, T)
+			}
+			n := 1
+			for _, d := range dims {
+				n *= d
+			}
+			if got := len(s.Float32()); got != n {
+				t.Fatalf("stack %s has %d values for shape %v", k, got, dims)
+			}
+		}
+		if res.Logits != nil {
+			if dims := res.Logits.Shape().Dimensions; len(dims) != 2 || dims[0] != len(res.IDs) {
+				t.Fatalf("logits have shape %v for %d tokens", dims, len(res.IDs))
+			}
+		}
+		for name, r := range res.Reduced {
+			if name == "input_ids" || name == "logits" || taps.Kind(name).Valid() {
+				t.Fatalf("tensor %q came back as a reduction", name)
+			}
+			if got, want := len(tensorF32(r)), r.Shape().Size(); got != want {
+				t.Fatalf("reduction %q has %d values for shape %v", name, got, r.Shape())
+			}
+		}
+	})
+}
