@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -33,18 +34,25 @@ func (m *modelFlags) register(fs interface {
 	fs.BoolVar(&m.offline, "offline", false, "never use the network (also HF_HUB_OFFLINE=1)")
 }
 
-// load resolves and loads the model on the chosen backend, reporting to stderr.
-func (m *modelFlags) load(stderr io.Writer) (*gpt2.Model, backend.Choice, error) {
+// resolve turns the model argument into a checkpoint directory and reads its
+// configuration, so that inputs can be checked before the (slow) load.
+func (m *modelFlags) resolve(stderr io.Writer) (string, gpt2.Config, error) {
 	if m.model == "" {
-		return nil, backend.Choice{}, usageError{"no model: give --model DIR or a Hub id such as gpt2-large (or set GPT2TAPS_MODEL)"}
-	}
-	choice, err := backend.New(m.backend)
-	if err != nil {
-		return nil, choice, err
+		return "", gpt2.Config{}, usageError{"no model: give --model DIR or a Hub id such as gpt2-large (or set GPT2TAPS_MODEL)"}
 	}
 	dir, err := gpt2.ResolveModel(context.Background(), m.model, gpt2.ResolveOptions{
 		CacheDir: m.cacheDir, Offline: m.offline, Progress: stderr,
 	})
+	if err != nil {
+		return "", gpt2.Config{}, err
+	}
+	cfg, err := gpt2.LoadConfig(dir)
+	return dir, cfg, err
+}
+
+// load loads the resolved model on the chosen backend, reporting to stderr.
+func (m *modelFlags) load(dir string, stderr io.Writer) (*gpt2.Model, backend.Choice, error) {
+	choice, err := backend.New(m.backend)
 	if err != nil {
 		return nil, choice, err
 	}
@@ -56,6 +64,19 @@ func (m *modelFlags) load(stderr io.Writer) (*gpt2.Model, backend.Choice, error)
 	fmt.Fprintf(stderr, "loaded %s (%d layers, width %d, %d heads) from %s in %.1fs; backend %s\n",
 		m.model, model.Config.NLayer, model.Config.NEmbd, model.Config.NHead, dir, time.Since(start).Seconds(), choice)
 	return model, choice, nil
+}
+
+// checkOutputDir fails early, before any slow work, if path's directory cannot take the output file.
+func checkOutputDir(path string) error {
+	dir := filepath.Dir(path)
+	info, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("output directory %s: %w: make sure it exists and is writable, or choose another --out", dir, err)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("output directory %s is not a directory: make sure it exists and is writable, or choose another --out", dir)
+	}
+	return nil
 }
 
 // runCapture runs GPT-2 on a text and writes the taps file.
@@ -89,18 +110,25 @@ func runCapture(args []string, stdout, stderr io.Writer) error {
 	if len(enc.IDs) == 0 {
 		return fmt.Errorf("the text has no tokens: give a non-empty text")
 	}
-	model, choice, err := mf.load(stderr)
+	if err := checkOutputDir(*out); err != nil {
+		return err
+	}
+	dir, cfg, err := mf.resolve(stderr)
+	if err != nil {
+		return err
+	}
+	if len(enc.IDs) > cfg.NPositions {
+		return fmt.Errorf("the text has %d tokens but %s takes at most %d (n_positions): shorten the text", len(enc.IDs), mf.model, cfg.NPositions)
+	}
+	sel, err := taps.Select(cfg.NLayer, splitList(*tapList)...)
+	if err != nil {
+		return err
+	}
+	model, choice, err := mf.load(dir, stderr)
 	if err != nil {
 		return err
 	}
 	defer model.Finalize()
-	if len(enc.IDs) > model.Config.NPositions {
-		return fmt.Errorf("the text has %d tokens but %s takes at most %d (n_positions): shorten the text", len(enc.IDs), mf.model, model.Config.NPositions)
-	}
-	sel, err := taps.Select(model.Config.NLayer, splitList(*tapList)...)
-	if err != nil {
-		return err
-	}
 	start := time.Now()
 	res, err := taps.Capture(model, enc.IDs, taps.Request{Taps: sel, Logits: *logits})
 	if err != nil {

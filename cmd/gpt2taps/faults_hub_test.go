@@ -165,7 +165,7 @@ func TestModelFaults(t *testing.T) {
 	e := newFaultEnv(t)
 	writeFile(t, e.root, "a-file", []byte("x"))
 	hub := newFakeHub(t, "someone/tiny", hubFiles(t))
-	local := "pass a local directory holding config.json and model.safetensors"
+	local := "at a local directory holding config.json and model.safetensors"
 	cases := []struct {
 		name  string
 		args  []string

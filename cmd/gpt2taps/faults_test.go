@@ -536,11 +536,12 @@ func TestCheckpointFaults(t *testing.T) {
 			tc.brk(t, dir)
 			e := newFaultEnv(t)
 			out := filepath.Join(e.root, "out")
-			r := e.run(t, nil, "capture", "--model", dir, "--text", "Hello world", "--out", filepath.Join(out, "taps.safetensors"))
+			tapsFile := filepath.Join(e.root, "taps.safetensors") // capture checks its output directory first: it must exist
+			r := e.run(t, nil, "capture", "--model", dir, "--text", "Hello world", "--out", tapsFile)
 			expectFailure(t, r, false, tc.wants...)
 			r = e.run(t, nil, "lesson", "--model", dir, "--text", "Hello world", "--out", out)
 			expectFailure(t, r, false, tc.wants...)
-			expectNothingLeft(t, []string{e.root, dir}, out)
+			expectNothingLeft(t, []string{e.root, dir}, out, tapsFile)
 			expectNoFilesIn(t, e.tapCache)
 		})
 	}
@@ -677,8 +678,8 @@ func TestOutputFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeFile(t, nonEmpty, "keep.txt", []byte("mine"))
-	// progress: capture and lesson find an unwritable output only when they write it, after loading the model
-	// ("loaded …") or computing the taps ("taps of …").
+	// progress: whether a progress line may precede the error; capture and lesson check their output
+	// directory before loading anything, so none does here.
 	cases := []struct {
 		name     string
 		args     []string
@@ -686,9 +687,9 @@ func TestOutputFaults(t *testing.T) {
 		wants    []string
 		progress bool
 	}{
-		{"capture into a missing directory", []string{"capture", "--model", ckpt, "--text", "hi", "--out", filepath.Join(e.root, "missing", "taps.safetensors")}, 1, []string{"missing", "no such file or directory", "exists and is writable"}, true},
-		{"capture below a file", []string{"capture", "--model", ckpt, "--text", "hi", "--out", filepath.Join(blocker, "taps.safetensors")}, 1, []string{"a-file", "not a directory", "exists and is writable"}, true},
-		{"lesson below a file", []string{"lesson", "--model", ckpt, "--text", "hi", "--out", filepath.Join(blocker, "figs")}, 1, []string{"a-file", "not a directory"}, true},
+		{"capture into a missing directory", []string{"capture", "--model", ckpt, "--text", "hi", "--out", filepath.Join(e.root, "missing", "taps.safetensors")}, 1, []string{"missing", "no such file or directory", "exists and is writable"}, false},
+		{"capture below a file", []string{"capture", "--model", ckpt, "--text", "hi", "--out", filepath.Join(blocker, "taps.safetensors")}, 1, []string{"a-file", "not a directory", "exists and is writable"}, false},
+		{"lesson below a file", []string{"lesson", "--model", ckpt, "--text", "hi", "--out", filepath.Join(blocker, "figs")}, 1, []string{"a-file", "not a directory"}, false},
 		{"random-checkpoint into a non-empty directory", []string{"random-checkpoint", "--layers", "1", "--embd", "8", "--heads", "2", "--out", nonEmpty}, 1, []string{"non-empty", "not empty", "remove it first or choose another"}, false},
 		{"random-checkpoint below a file", []string{"random-checkpoint", "--layers", "1", "--embd", "8", "--heads", "2", "--out", filepath.Join(blocker, "ckpt")}, 1, []string{"a-file"}, false},
 		{"random-checkpoint with an unknown dtype", []string{"random-checkpoint", "--layers", "1", "--embd", "8", "--heads", "2", "--dtype", "F8", "--out", filepath.Join(e.root, "ckpt")}, 1, []string{"F8"}, false},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 )
@@ -25,6 +26,9 @@ func runLesson(args []string, stdout, stderr io.Writer) error {
 	}
 	if *out == "" {
 		return usageError{"no output: give --out DIR"}
+	}
+	if err := checkCreatableDir(*out); err != nil {
+		return err
 	}
 	s := lesson.NietzscheText
 	if text.textSet || text.file != "" {
@@ -58,4 +62,21 @@ func runLesson(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "lesson claim (middle layers near zero, first and last higher): %v — middle mean %.4f (max |mean| %.4f), first %.4f, last %.4f\n",
 		c.Holds, float64(c.MiddleMean), float64(c.MiddleMaxAbsMean), float64(c.FirstLayerMean), float64(c.LastLayerMean))
 	return nil
+}
+
+// checkCreatableDir fails early if dir is not a directory and cannot be
+// created: its nearest existing ancestor must be a directory.
+func checkCreatableDir(dir string) error {
+	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
+		info, err := os.Stat(p)
+		if err == nil {
+			if !info.IsDir() {
+				return fmt.Errorf("output directory %s cannot be created: %s is not a directory; choose another --out", dir, p)
+			}
+			return nil
+		}
+		if parent := filepath.Dir(p); parent == p {
+			return nil
+		}
+	}
 }

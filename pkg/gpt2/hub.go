@@ -312,7 +312,8 @@ func (r *hubResolver) resolve(ctx context.Context) (string, error) {
 
 // remedy tells how to get going when the model is neither cached nor downloadable.
 func (r *hubResolver) remedy(first string) string {
-	return first + "pass a local directory holding config.json and model.safetensors instead (for example one " +
+	return first + "point the model argument (--model, or GPT2TAPS_MODEL / modelName in the notebooks) at a local " +
+		"directory holding config.json and model.safetensors instead (for example one " +
 		"copied from a machine with network access, or one made by `gpt2taps random-checkpoint --preset gpt2-large " +
 		"--seed 1 --out DIR` for a smoke run), or set HF_HUB_CACHE or HF_HOME to a cache that holds the model"
 }
@@ -462,7 +463,7 @@ const hubMaxSafetensorsHeader = 100 << 20
 func hubCheckSafetensorsFile(path string) error {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("has no %s", filepath.Base(path))
+		return fmt.Errorf("has no %s: copy or download every file the checkpoint's index names", filepath.Base(path))
 	}
 	if err != nil {
 		return fmt.Errorf("open %s: %w", path, err)

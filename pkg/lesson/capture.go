@@ -67,7 +67,7 @@ func Capture(ctx context.Context, text string, o Options) (*Taps, error) {
 		return nil, err
 	}
 	if len(enc.IDs) == 0 {
-		return nil, errors.New("the text has no tokens: write some text in the text cell (or point GPT2TAPS_TEXT_FILE at a file)")
+		return nil, errors.New("the text has no tokens: give a non-empty text (in a notebook: the text cell, or GPT2TAPS_TEXT_FILE)")
 	}
 	model := o.ModelOrDefault()
 	dir, err := gpt2.ResolveModel(ctx, model, gpt2.ResolveOptions{CacheDir: o.HFCache, Offline: o.Offline, Progress: o.log()})
@@ -198,13 +198,18 @@ func store(path string, t *Taps, id cacheIdentity) error {
 // loadCached reads the cache file at path if it exists and matches id. A file
 // that exists but fails to load or to match is reported and removed.
 func loadCached(path string, id cacheIdentity, o Options) (*Taps, bool) {
-	if _, err := os.Stat(path); err != nil {
+	before, err := os.Stat(path)
+	if err != nil {
 		return nil, false
 	}
 	t, err := readCache(path, id)
 	if err != nil {
 		fmt.Fprintf(o.log(), "note: ignoring the cached taps %s: %v; recomputing\n", path, err)
-		_ = os.Remove(path)
+		// Remove only the file that was read: another process may have renamed a
+		// fresh, complete file into place meanwhile.
+		if now, err := os.Stat(path); err == nil && os.SameFile(before, now) {
+			_ = os.Remove(path)
+		}
 		return nil, false
 	}
 	return t, true

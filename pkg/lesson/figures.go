@@ -64,7 +64,7 @@ func (a *Analysis) WriteReport(dir string, formats []string) ([]string, error) {
 		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+		return nil, fmt.Errorf("create the output directory: %w: choose a writable output directory", err)
 	}
 	var written []string
 	for _, name := range FigureNames() {
