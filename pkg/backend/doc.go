@@ -1,4 +1,5 @@
-// Package backend chooses the GoMLX backend that runs GPT-2, in one place.
+// Package backend chooses the GoMLX backend that runs GPT-2, in one place, and
+// reports which engine and device actually ran.
 //
 // Three backends matter to this project:
 //
@@ -7,9 +8,24 @@
 //   - "xla:cpu": XLA through a PJRT CPU plugin (gopjrt). Fast on users' machines.
 //   - "xla:cuda": XLA through a PJRT CUDA plugin, on NVIDIA GPUs.
 //
-// The choice comes from, in order: an explicit name (a command-line flag or a
-// notebook line), the GOMLX_BACKEND environment variable, and finally Auto,
-// which takes XLA when it is compiled in and a PJRT plugin can be loaded and
-// falls back to "go" otherwise. XLA is compiled in unless the build uses the
-// `noxla` tag (needed with CGO_ENABLED=0).
+// The choice comes from, in order: an explicit name (the --backend flag of
+// gpt2taps, a notebook's backendName line, lesson.Options.Backend), the
+// GOMLX_BACKEND environment variable, and finally Auto, which takes XLA on
+// CUDA, else XLA on CPU, when it is compiled in and a PJRT plugin can be
+// loaded, and falls back to "go" otherwise (Choice.Note says why). An
+// explicit name never falls back.
+//
+// XLA is compiled in unless the build uses the `noxla` tag (needed with
+// CGO_ENABLED=0). PJRT plugins are searched by gopjrt in the directories of
+// PJRT_PLUGIN_LIBRARY_PATH, else ~/.local/lib/gomlx/pjrt,
+// /usr/local/lib/gomlx/pjrt and the system library paths; this package also
+// takes JAX's plugin file (xla_cuda_plugin.so of the jax-cuda12-pjrt and
+// jax-cuda13-pjrt wheels) from those directories. A missing plugin is one
+// error (*PluginError) that says how to install one with gopjrt's installer
+// (InstallCommand), how to point PJRT_PLUGIN_LIBRARY_PATH at an existing
+// one, or how to run without one.
+//
+// Choice.String and Choice.Device report what runs, e.g.
+// "go: pure Go (GoMLX simplego), 16 CPU threads" or
+// `xla:cuda: XLA, PJRT "cuda" plugin (…) v0.81; device 0: …; GPU: NVIDIA H100 80GB HBM3`.
 package backend

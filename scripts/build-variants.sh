@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# build-variants.sh builds the module both ways it ships, as CI does:
+#   - without cgo and without XLA (CGO_ENABLED=0, -tags noxla): pure Go only,
+#     builds anywhere; go vet of that variant (tests included), and the
+#     backend package's tests there (XLA names must say "not compiled in");
+#   - with cgo and XLA (the default): go build ./...;
+#   - the GPU-check test binary (scripts/gpu-check.sh --build-only).
+#
+# Usage: bash scripts/build-variants.sh
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+start=$SECONDS
+step() { printf '==> [%3d s] %s\n' "$((SECONDS - start))" "$*"; }
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+	export PATH="/usr/local/go/bin:$PATH"
+fi
+
+step "CGO_ENABLED=0 go build -tags noxla ./..."
+CGO_ENABLED=0 go build -tags noxla ./...
+
+step "CGO_ENABLED=0 go vet -tags noxla ./..."
+CGO_ENABLED=0 go vet -tags noxla ./...
+
+step "CGO_ENABLED=0 go test -tags noxla ./pkg/backend (the backend choice without XLA)"
+CGO_ENABLED=0 go test -count=1 -tags noxla ./pkg/backend
+
+step "go build ./... (cgo, with XLA)"
+CGO_ENABLED=1 go build ./...
+
+step "GPU-check binary"
+bash scripts/gpu-check.sh --build-only
+
+step "done"
