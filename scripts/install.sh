@@ -45,7 +45,9 @@ step "Go toolchain"
 if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
 	export PATH="/usr/local/go/bin:$PATH"
 fi
-command -v go >/dev/null 2>&1 || die "go is not on PATH: install Go $(sed -n 's/^go //p' go.mod) or newer, then run this again"
+# shellcheck source=versions.env
+. ./versions.env # GO_VERSION and the other pinned versions, in one place
+command -v go >/dev/null 2>&1 || die "go is not on PATH: install Go $GO_VERSION or newer, then run this again"
 go version
 
 step "Jupyter, PyTorch and NumPy (Debian packages: ${debian_packages[*]})"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test.sh runs every check of the project, as CI does (after scripts/install.sh):
-#   gofmt, go vet, the PyTorch reference's unit tests when reference/ has some,
+#   gofmt, go vet, the build variants (noxla / cgo+XLA / GPU-check binary), the
+#   docker images' install steps (as root), the PyTorch reference's unit tests,
 #   and the Go tests, with the pure-Go GoMLX backend (GOMLX_BACKEND=go). The Go
 #   tests include the notebook tests (internal/nbtest and the notebooks' own),
 #   which execute notebooks with Jupyter and GoNB.
@@ -34,6 +35,16 @@ echo "all formatted"
 step "go vet ./..."
 go vet ./...
 echo "no findings"
+
+step "build variants: without cgo/XLA (-tags noxla), with cgo/XLA, and the GPU-check binary"
+bash scripts/build-variants.sh
+
+if [ "$(id -u)" -eq 0 ]; then
+	step "docker images' install steps, run here on Debian (minus CUDA)"
+	bash scripts/check-images.sh
+else
+	step "docker images' install steps: NOT run (they install Debian packages: run 'sudo bash scripts/check-images.sh'; CI runs them as root)"
+fi
 
 if [ -n "$(find reference -name 'test_*.py' -print -quit 2>/dev/null)" ]; then
 	step "reference tests ($PYTHON -m unittest discover -s reference -p 'test_*.py')"

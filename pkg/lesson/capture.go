@@ -38,7 +38,7 @@ type Taps struct {
 
 	Computed  bool          // true if the forward pass ran now, false if loaded from the cache
 	Elapsed   time.Duration // time to compute (load model + forward) or to load from the cache
-	Backend   string        // backend that computed the taps (from the cache's record when loaded)
+	Backend   string        // backend and device that computed the taps (from the cache's record when loaded)
 	CachePath string        // the cache file ("" if caching was not possible)
 }
 
@@ -164,7 +164,7 @@ func compute(dir string, id cacheIdentity, o Options) (*Taps, error) {
 		Hidden:   res.Stacks[taps.HiddenStates].Float32(),
 		Cosine:   tensorFloat32(res.Reduced[cosineName]),
 		Computed: true,
-		Backend:  choice.Name,
+		Backend:  choice.String(),
 	}, nil
 }
 
