@@ -101,7 +101,7 @@ for name in ("jax_plugins.xla_cuda13", "jax_plugins.xla_cuda12"):
         break
 EOF
 )
-	[ -n "$d" ] || die "no PJRT CUDA plugin: install one with gopjrt's installer (see docs/gpu.md), or pip install jax[cuda12], or set PJRT_PLUGIN_LIBRARY_PATH to the directory of a plugin"
+	[ -n "$d" ] || die "no PJRT CUDA plugin: install one with gopjrt's installer (see environment.md, GPU section), or pip install jax[cuda12], or set PJRT_PLUGIN_LIBRARY_PATH to the directory of a plugin"
 	export PJRT_PLUGIN_LIBRARY_PATH=$d
 	plugin_msg="JAX's CUDA plugin: PJRT_PLUGIN_LIBRARY_PATH=$d"
 }
