@@ -95,15 +95,7 @@ func runCapture(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return usageError{"no output: give --out taps.safetensors"}
 	}
-	s, err := text.read(os.Stdin)
-	if err != nil {
-		return err
-	}
-	tok, err := gpt2.NewTokenizer()
-	if err != nil {
-		return err
-	}
-	enc, err := tok.Encode(s)
+	enc, err := text.tokens(os.Stdin)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 )
 
 // textFlags are --text and --text-file, shared by the commands that read a text.
@@ -40,4 +42,17 @@ func (t *textFlags) read(stdin io.Reader) (string, error) {
 	default:
 		return "", usageError{"no text: give --text-file F (- for standard input) or --text \"…\""}
 	}
+}
+
+// tokens reads the text and tokenizes it.
+func (t *textFlags) tokens(stdin io.Reader) (gpt2.Encoding, error) {
+	s, err := t.read(stdin)
+	if err != nil {
+		return gpt2.Encoding{}, err
+	}
+	tok, err := gpt2.NewTokenizer()
+	if err != nil {
+		return gpt2.Encoding{}, err
+	}
+	return tok.Encode(s)
 }

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"os"
-
-	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 )
 
 // runTokenize prints {"ids":[…],"tokens":[…]} for a text.
@@ -16,15 +14,7 @@ func runTokenize(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	s, err := text.read(os.Stdin)
-	if err != nil {
-		return err
-	}
-	tok, err := gpt2.NewTokenizer()
-	if err != nil {
-		return err
-	}
-	enc, err := tok.Encode(s)
+	enc, err := text.tokens(os.Stdin)
 	if err != nil {
 		return err
 	}
