@@ -36,6 +36,7 @@ var commands = map[string]command{
 	"capture":           {"run GPT-2 on a text and write the taps to a safetensors file", runCapture},
 	"random-checkpoint": {"write a random GPT-2 checkpoint in Hugging Face layout", runRandomCheckpoint},
 	"lesson":            {"run the lesson (both parts) and write its figures and summary.json", runLesson},
+	"bench":             {"time capture against the PyTorch reference, the matmul floor and the notebook path", runBench},
 	"notebooks":         {"execute the lesson notebooks headless and save the executed copies", runNotebooks},
 }
 

@@ -3,6 +3,7 @@ package taps
 import (
 	"fmt"
 	"runtime/debug"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
@@ -125,8 +126,33 @@ func Capture(m *gpt2.Model, ids []int, req Request) (*Result, error) {
 	return c.Run(ids)
 }
 
-// captureGCPercent is the GOGC used during a forward pass.
-const captureGCPercent = 20
+// captureGCSlack is how much garbage a forward pass may leave before the
+// collector runs, at most: the GOGC used during the pass (captureGCPercent)
+// allows about this much above the live heap, within [2%, 20%] of it.
+const captureGCSlack = 64 << 20
+
+// captureGCPercent is the GOGC used during a forward pass over a live heap of
+// heap bytes. The weights dominate the heap on CPU backends, so Go's default
+// GOGC=100 would let the garbage of one pass grow to the size of the model
+// (and GOGC=20 to a fifth of it: 0.6 GB for gpt2-large). The weights hold no
+// pointers, so collecting often costs little: for gpt2-large, GOGC=2 collects
+// about 20 times per pass, in well under 1% of its time.
+func captureGCPercent(heap uint64) int {
+	if heap == 0 {
+		return 20
+	}
+	return int(min(20, max(2, 100*captureGCSlack/heap)))
+}
+
+// heapBytes is the heap's size in live and not yet collected objects.
+func heapBytes() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}
 
 // Run captures the taps for one sequence of token ids.
 func (c *Capturer) Run(ids []int) (res *Result, err error) {
@@ -146,10 +172,8 @@ func (c *Capturer) Run(ids []int) (res *Result, err error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	// The weights are a large, long-lived heap on CPU backends; with Go's default
-	// GOGC=100 the garbage of one forward pass could grow to that size before a
-	// collection. Collect more eagerly while the pass runs (restored after).
-	defer debug.SetGCPercent(debug.SetGCPercent(captureGCPercent))
+	// Collect eagerly while the pass runs (restored after): see captureGCPercent.
+	defer debug.SetGCPercent(debug.SetGCPercent(captureGCPercent(heapBytes())))
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = nil, fmt.Errorf("capture: %s", firstLine(fmt.Sprint(r)))
@@ -202,12 +226,21 @@ func (c *Capturer) buildGraph(ctx *context.Context, ids *graph.Node) []*graph.No
 	}
 	_, logits := c.model.Forward(ctx, ids, gpt2.ForwardOptions{Tap: tap, Logits: c.req.Logits})
 
+	// Each distinct stack is built once, shared by the outputs and the
+	// reductions that use it.
+	stacks := map[string]*graph.Node{}
 	stacked := func(k Kind, indices []int) *graph.Node {
+		key := string(k) + ":" + joinInts(indices)
+		if s, ok := stacks[key]; ok {
+			return s
+		}
 		parts := make([]*graph.Node, len(indices))
 		for i, idx := range indices {
 			parts[i] = points[k][idx]
 		}
-		return graph.Stack(parts, 0)
+		s := stack(parts)
+		stacks[key] = s
+		return s
 	}
 	all := func(k Kind) []int {
 		idx := make([]int, k.Count(nLayer))
@@ -233,6 +266,19 @@ func (c *Capturer) buildGraph(ctx *context.Context, ids *graph.Node) []*graph.No
 		}
 	}
 	return out
+}
+
+// stack is graph.Stack(parts, 0) for parts of equal shape, built as one
+// concatenation along the first axis followed by a reshape. graph.Stack
+// reshapes each part first, and a backend that cannot alias buffers (simplego)
+// copies every tapped value for that, since the forward pass uses it too.
+func stack(parts []*graph.Node) *graph.Node {
+	dims := parts[0].Shape().Dimensions
+	if len(dims) == 0 {
+		return graph.Stack(parts, 0)
+	}
+	cat := graph.Concatenate(parts, 0)
+	return graph.Reshape(cat, append([]int{len(parts)}, dims...)...)
 }
 
 func (c *Capturer) reduction(name string) Reduction {

@@ -1,0 +1,301 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+)
+
+// NoPython, given as Options.Python, skips the PyTorch side.
+const NoPython = "none"
+
+// Options configure Run.
+type Options struct {
+	// Presets are GPT-2 presets ("gpt2-large", "gpt2", …) measured on random
+	// checkpoints of their shape, generated in WorkDir (seeded; reused when
+	// present).
+	Presets []string
+	// Models are checkpoint directories measured as they are.
+	Models []string
+	// Smoke adds a tiny random checkpoint (SmokeConfig): the run CI does.
+	Smoke bool
+	// Text is the text to run on; "" means the lesson's (lesson.NietzscheText).
+	Text string
+	// Warmup and Repeat are the untimed and timed runs of each timed side
+	// (Repeat is also the number of warm analysis cells).
+	Warmup, Repeat int
+	// Threads is GOMAXPROCS for the Go children and the PyTorch thread count;
+	// 0 means runtime.NumCPU().
+	Threads int
+	// Backend is the GoMLX backend of the Go children ("" → GOMLX_BACKEND,
+	// else auto).
+	Backend string
+	// WorkDir holds the generated checkpoints and the scratch files.
+	WorkDir string
+	// Seed seeds the generated checkpoints.
+	Seed int64
+	// Python runs the reference; NoPython skips the PyTorch side.
+	Python string
+	// Reference is the path of reference/gpt2_reference.py.
+	Reference string
+	// Self is the command that runs one Job: the job and result file paths
+	// are appended (e.g. [gpt2taps bench __child]); see ChildMain.
+	Self []string
+	// CPUProfileDir, if set, receives a pprof CPU profile of each Go child's
+	// timed part: <model>-<kind>.pprof.
+	CPUProfileDir string
+	// Log receives progress (nil: discarded).
+	Log io.Writer
+}
+
+// Run measures every model of o and returns the report.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.Threads == 0 {
+		o.Threads = runtime.NumCPU()
+	}
+	if o.Repeat < 1 || o.Warmup < 0 || o.Threads < 1 {
+		return nil, fmt.Errorf("repeat %d, warm-up %d, threads %d: need repeat ≥ 1, warm-up ≥ 0, threads ≥ 1", o.Repeat, o.Warmup, o.Threads)
+	}
+	if len(o.Presets) == 0 && len(o.Models) == 0 && !o.Smoke {
+		return nil, errors.New("nothing to measure: give presets, model directories or the smoke run")
+	}
+	if o.WorkDir == "" {
+		return nil, errors.New("no work directory: give one for the checkpoints and scratch files")
+	}
+	if o.Text == "" {
+		o.Text = lesson.NietzscheText
+	}
+	if o.Python != NoPython {
+		if o.Python == "" || o.Reference == "" {
+			return nil, errors.New("the PyTorch side needs a Python and reference/gpt2_reference.py (or skip it with Python \"none\")")
+		}
+		if !exists(o.Reference) {
+			return nil, fmt.Errorf("the PyTorch reference %s does not exist: give the path of reference/gpt2_reference.py", o.Reference)
+		}
+	}
+	if err := os.MkdirAll(o.WorkDir, 0o755); err != nil {
+		return nil, fmt.Errorf("work directory: %w", err)
+	}
+	tmp, err := os.MkdirTemp(o.WorkDir, "run-")
+	if err != nil {
+		return nil, fmt.Errorf("work directory: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+
+	tok, err := gpt2.NewTokenizer()
+	if err != nil {
+		return nil, err
+	}
+	enc, err := tok.Encode(o.Text)
+	if err != nil {
+		return nil, err
+	}
+	if len(enc.IDs) == 0 {
+		return nil, errors.New("the text has no tokens: give a non-empty text")
+	}
+	idsPath := filepath.Join(tmp, "ids.json")
+	idsJSON, _ := json.Marshal(enc.IDs)
+	if err := os.WriteFile(idsPath, idsJSON, 0o644); err != nil {
+		return nil, err
+	}
+
+	models, err := o.checkpoints()
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Machine: DescribeMachine(), Started: time.Now(), Settings: Settings{
+		Threads: o.Threads, Warmup: o.Warmup, Repeat: o.Repeat, Backend: o.Backend, Tokens: len(enc.IDs),
+	}}
+	if o.Python != NoPython {
+		rep.Settings.Python = o.Python
+	}
+	r := &runner{o: o, tmp: tmp, idsPath: idsPath, tokens: len(enc.IDs)}
+	for _, m := range models {
+		mr, err := r.measure(ctx, m)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", m.name, err)
+		}
+		rep.Models = append(rep.Models, *mr)
+	}
+	rep.Machine.LoadEnd = loadAverage()
+	rep.Seconds = seconds(time.Since(rep.Started))
+	return rep, nil
+}
+
+// model is one checkpoint to measure.
+type model struct {
+	name, dir string
+}
+
+// checkpoints resolves the presets (generating their random checkpoints),
+// the smoke checkpoint and the given directories.
+func (o Options) checkpoints() ([]model, error) {
+	var out []model
+	gen := func(name string, cfg gpt2.Config) error {
+		dir := filepath.Join(o.WorkDir, name+"-seed"+strconv.FormatInt(o.Seed, 10))
+		start := time.Now()
+		written, err := EnsureRandomCheckpoint(dir, cfg, o.Seed)
+		if err != nil {
+			return err
+		}
+		if written {
+			fmt.Fprintf(o.Log, "bench: wrote a random %s checkpoint to %s in %.1fs\n", name, dir, time.Since(start).Seconds())
+		}
+		out = append(out, model{name: name, dir: dir})
+		return nil
+	}
+	if o.Smoke {
+		if err := gen("smoke", SmokeConfig()); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range o.Presets {
+		cfg, err := gpt2.Preset(p)
+		if err != nil {
+			return nil, err
+		}
+		if err := gen(p, cfg); err != nil {
+			return nil, err
+		}
+	}
+	for _, dir := range o.Models {
+		out = append(out, model{name: filepath.Base(filepath.Clean(dir)), dir: dir})
+	}
+	return out, nil
+}
+
+// runner carries what every measurement of a Run shares.
+type runner struct {
+	o       Options
+	tmp     string
+	idsPath string
+	tokens  int
+}
+
+// measure runs every side on one model.
+func (r *runner) measure(ctx context.Context, m model) (*ModelReport, error) {
+	cfg, err := gpt2.LoadConfig(m.dir)
+	if err != nil {
+		return nil, err
+	}
+	if r.tokens > cfg.NPositions {
+		return nil, fmt.Errorf("the text has %d tokens but the model takes at most %d (n_positions): shorten the text", r.tokens, cfg.NPositions)
+	}
+	mr := &ModelReport{
+		Name: m.name, Dir: m.dir, Layers: cfg.NLayer, Width: cfg.NEmbd, Heads: cfg.NHead,
+		Params: cfg.NumParams(), F32Bytes: 4 * cfg.NumParams(), Tokens: r.tokens,
+		GFLOP: MatmulFLOPs(cfg, r.tokens) / 1e9,
+	}
+	o := r.o
+	job := Job{Model: m.dir, Text: o.Text, Backend: o.Backend, Warmup: o.Warmup, Repeat: o.Repeat}
+	profile := func(k Kind) string {
+		if o.CPUProfileDir == "" {
+			return ""
+		}
+		return filepath.Join(o.CPUProfileDir, m.name+"-"+string(k)+".pprof")
+	}
+
+	fmt.Fprintf(o.Log, "bench: %s: Go capture (%d warm-up, %d timed)\n", m.name, o.Warmup, o.Repeat)
+	job.Kind, job.CPUProfile = KindCapture, profile(KindCapture)
+	if mr.Capture, err = r.goSide(ctx, job); err != nil {
+		return nil, err
+	}
+
+	if o.Python != NoPython {
+		fmt.Fprintf(o.Log, "bench: %s: PyTorch reference (1 warm-up, %d timed)\n", m.name, o.Repeat)
+		ref, p, err := runReference(ctx, o.Python, o.Reference, m.dir, r.idsPath, o.Repeat, o.Threads, o.Log)
+		if err != nil {
+			return nil, err
+		}
+		if ref.Tokens != r.tokens || ref.NLayer != cfg.NLayer {
+			return nil, fmt.Errorf("PyTorch reference ran %d tokens on %d layers, want %d on %d", ref.Tokens, ref.NLayer, r.tokens, cfg.NLayer)
+		}
+		mr.PyTorch = &Side{
+			Timing:  Timing{Median: ref.Median, Min: ref.Min, Max: ref.Max},
+			PeakRSS: p.peakRSS, Process: NewTiming([]float64{seconds(p.wall)}),
+			Backend: "pytorch", Version: ref.Torch, Threads: ref.Threads,
+		}
+	}
+
+	fmt.Fprintf(o.Log, "bench: %s: matmul floor (%d warm-up, %d timed)\n", m.name, o.Warmup, o.Repeat)
+	job.Kind, job.CPUProfile = KindFloor, profile(KindFloor)
+	if mr.Floor, err = r.goSide(ctx, job); err != nil {
+		return nil, err
+	}
+
+	cache, err := os.MkdirTemp(r.tmp, "taps-cache-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(cache)
+	fmt.Fprintf(o.Log, "bench: %s: notebook capture cell on a cold tap cache\n", m.name)
+	job = Job{Kind: KindNotebookCold, Model: m.dir, Text: o.Text, Backend: o.Backend, CacheDir: cache}
+	if mr.NotebookCold, err = r.goSide(ctx, job); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(o.Log, "bench: %s: notebook analysis cell on a warm tap cache (%d processes)\n", m.name, o.Repeat)
+	job.Kind = KindNotebookWarm
+	var warm []Side
+	for range o.Repeat {
+		s, err := r.goSide(ctx, job)
+		if err != nil {
+			return nil, err
+		}
+		warm = append(warm, s)
+	}
+	mr.NotebookWarm = mergeSides(warm)
+	mr.evaluate()
+	return mr, nil
+}
+
+// goSide runs job in a Go child and describes it as a Side.
+func (r *runner) goSide(ctx context.Context, job Job) (Side, error) {
+	res, p, err := runGoJob(ctx, r.o.Self, r.tmp, r.o.Threads, job, r.o.Log)
+	if err != nil {
+		return Side{}, err
+	}
+	peak := p.peakRSS
+	if peak == 0 {
+		peak = res.PeakRSS
+	}
+	s := Side{
+		Timing: res.Timing, CPU: res.CPU, Beside: res.Beside, FirstSeconds: res.FirstSeconds, LoadSeconds: res.LoadSeconds,
+		PeakRSS: peak, LoadPeakRSS: res.LoadPeakRSS, Process: NewTiming([]float64{seconds(p.wall)}),
+		Backend: res.Backend, Threads: r.o.Threads,
+	}
+	if res.Beside != nil {
+		s.RoundRatios = &res.RoundRatios
+	}
+	return s, nil
+}
+
+// mergeSides combines sides measured in separate processes, one run each.
+func mergeSides(sides []Side) Side {
+	if len(sides) == 0 {
+		return Side{}
+	}
+	var runs, walls []float64
+	out := sides[0]
+	for _, s := range sides {
+		runs = append(runs, s.Timing.Runs...)
+		walls = append(walls, s.Process.Runs...)
+		out.PeakRSS = max(out.PeakRSS, s.PeakRSS)
+	}
+	out.Timing = NewTiming(runs)
+	out.Process = NewTiming(walls)
+	out.FirstSeconds = 0
+	return out
+}
