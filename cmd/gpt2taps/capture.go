@@ -7,15 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
-	"github.com/gpt2taps/gpt2taps/pkg/backend"
-	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
-
-// defaultTaps are the tap kinds the lesson needs.
-const defaultTaps = "attn.c_proj,mlp.c_proj,hidden_states"
 
 // modelFlags are the flags that pick and load a model.
 type modelFlags struct {
@@ -34,36 +29,12 @@ func (m *modelFlags) register(fs interface {
 	fs.BoolVar(&m.offline, "offline", false, "never use the network (also HF_HUB_OFFLINE=1)")
 }
 
-// resolve turns the model argument into a checkpoint directory and reads its
-// configuration, so that inputs can be checked before the (slow) load.
-func (m *modelFlags) resolve(stderr io.Writer) (string, gpt2.Config, error) {
+// source is where the chosen model runs; progress goes to stderr.
+func (m *modelFlags) source(stderr io.Writer) (taps.Source, error) {
 	if m.model == "" {
-		return "", gpt2.Config{}, usageError{"no model: give --model DIR or a Hub id such as gpt2-large (or set GPT2TAPS_MODEL)"}
+		return taps.Source{}, usageError{"no model: give --model DIR or a Hub id such as gpt2-large (or set GPT2TAPS_MODEL)"}
 	}
-	dir, err := gpt2.ResolveModel(context.Background(), m.model, gpt2.ResolveOptions{
-		CacheDir: m.cacheDir, Offline: m.offline, Progress: stderr,
-	})
-	if err != nil {
-		return "", gpt2.Config{}, err
-	}
-	cfg, err := gpt2.LoadConfig(dir)
-	return dir, cfg, err
-}
-
-// load loads the resolved model on the chosen backend, reporting to stderr.
-func (m *modelFlags) load(dir string, stderr io.Writer) (*gpt2.Model, backend.Choice, error) {
-	choice, err := backend.New(m.backend)
-	if err != nil {
-		return nil, choice, err
-	}
-	start := time.Now()
-	model, err := gpt2.Load(dir, choice.Backend)
-	if err != nil {
-		return nil, choice, err
-	}
-	fmt.Fprintf(stderr, "loaded %s (%d layers, width %d, %d heads) from %s in %.1fs; backend %s\n",
-		m.model, model.Config.NLayer, model.Config.NEmbd, model.Config.NHead, dir, time.Since(start).Seconds(), choice)
-	return model, choice, nil
+	return taps.Source{Model: m.model, Backend: m.backend, HFCache: m.cacheDir, Offline: m.offline, Log: stderr}, nil
 }
 
 // checkOutputDir fails early, before any slow work, if path's directory cannot take the output file.
@@ -87,7 +58,7 @@ func runCapture(args []string, stdout, stderr io.Writer) error {
 	text.register(fs)
 	mf.register(fs)
 	out := fs.String("out", "", "output taps file (.safetensors)")
-	tapList := fs.String("taps", defaultTaps, "comma-separated tap names or patterns (h.*.attn.c_proj, blocks.3.hook_mlp_out, hidden_states, …)")
+	tapList := fs.String("taps", strings.Join(lesson.Request().Points, ","), "comma-separated tap names or patterns (h.*.attn.c_proj, blocks.3.hook_mlp_out, hidden_states, …)")
 	logits := fs.Bool("logits", false, "also write the logits [T,V]")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -95,49 +66,35 @@ func runCapture(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return usageError{"no output: give --out taps.safetensors"}
 	}
-	enc, err := text.tokens(os.Stdin)
+	s, err := text.read(os.Stdin)
 	if err != nil {
 		return err
 	}
-	if len(enc.IDs) == 0 {
-		return fmt.Errorf("the text has no tokens: give a non-empty text")
+	src, err := mf.source(stderr)
+	if err != nil {
+		return err
 	}
 	if err := checkOutputDir(*out); err != nil {
 		return err
 	}
-	dir, cfg, err := mf.resolve(stderr)
+	job, err := taps.Prepare(context.Background(), src, taps.Text(s), taps.Request{Points: splitList(*tapList), Logits: *logits})
 	if err != nil {
 		return err
 	}
-	if len(enc.IDs) > cfg.NPositions {
-		return fmt.Errorf("the text has %d tokens but %s takes at most %d (n_positions): shorten the text", len(enc.IDs), mf.model, cfg.NPositions)
-	}
-	sel, err := taps.Select(cfg.NLayer, splitList(*tapList)...)
+	res, err := job.Run()
 	if err != nil {
 		return err
 	}
-	model, choice, err := mf.load(dir, stderr)
-	if err != nil {
-		return err
-	}
-	defer model.Finalize()
-	start := time.Now()
-	res, err := taps.Capture(model, enc.IDs, taps.Request{Taps: sel, Logits: *logits})
-	if err != nil {
-		return err
-	}
-	elapsed := time.Since(start)
 	meta := map[string]string{
 		"model":     mf.model,
-		"model_dir": model.Dir,
-		"backend":   choice.Name,
-		"tokens":    taps.TokensMetadata(enc.Tokens),
+		"model_dir": job.Dir,
+		"backend":   res.Info.Backend,
 		"producer":  "gpt2taps capture",
 	}
 	if err := taps.WriteFile(*out, res, meta); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "captured %d tokens × %d layers in %.2fs; wrote %s\n", len(enc.IDs), model.Config.NLayer, elapsed.Seconds(), *out)
+	fmt.Fprintf(stderr, "captured %d tokens × %d layers (loading included) in %.2fs; wrote %s\n", len(res.IDs), job.Config.NLayer, res.Info.Elapsed.Seconds(), *out)
 	return nil
 }
 

@@ -43,20 +43,23 @@ func runLesson(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	how := "computed"
-	if !t.Computed {
+	if !t.Info.Computed {
 		how = "loaded from the tap cache"
 	}
-	fmt.Fprintf(stderr, "taps of %d tokens × %d layers %s in %.2fs (%s)\n", len(t.IDs), t.Config.NLayer, how, t.Elapsed.Seconds(), t.CachePath)
+	fmt.Fprintf(stderr, "taps of %d tokens × %d layers %s in %.2fs (%s)\n", len(t.IDs), t.Config.NLayer, how, t.Info.Elapsed.Seconds(), t.Info.CachePath)
 	a, err := lesson.Analyze(t)
 	if err != nil {
 		return err
 	}
-	written, err := a.WriteReport(*out, splitList(*formats))
+	written, notes, err := a.WriteReport(*out, splitList(*formats))
 	if err != nil {
 		return err
 	}
 	for _, p := range written {
 		fmt.Fprintln(stdout, p)
+	}
+	for _, n := range notes {
+		fmt.Fprintln(stderr, "note:", n)
 	}
 	c := a.Claims
 	fmt.Fprintf(stderr, "lesson claim (middle layers near zero, first and last higher): %v — middle mean %.4f (max |mean| %.4f), first %.4f, last %.4f\n",

@@ -6,46 +6,32 @@ import (
 	"io"
 	"time"
 
-	"github.com/gpt2taps/gpt2taps/pkg/backend"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
-// loadForJob tokenizes the job's text and loads its model, timing the load.
-func loadForJob(job Job, log io.Writer) (m *gpt2.Model, ids []int, res *JobResult, err error) {
-	tok, err := gpt2.NewTokenizer()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	enc, err := tok.Encode(job.Text)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if len(enc.IDs) == 0 {
-		return nil, nil, nil, fmt.Errorf("the text has no tokens: give a non-empty text")
-	}
-	choice, err := backend.New(job.Backend)
+// loadForJob prepares the job's lesson run (taps.Prepare: tokens and every
+// check) and loads its model, timing the load.
+func loadForJob(ctx context.Context, job Job, log io.Writer) (*taps.Job, *gpt2.Model, *JobResult, error) {
+	j, err := taps.Prepare(ctx, taps.Source{Model: job.Model, Backend: job.Backend, Offline: true}, taps.Text(job.Text), lesson.Request())
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	start := time.Now()
-	m, err = gpt2.Load(job.Model, choice.Backend)
+	m, choice, err := j.Load()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	res = &JobResult{Backend: choice.Name, Tokens: len(enc.IDs), LoadSeconds: seconds(time.Since(start)), LoadPeakRSS: PeakRSS()}
+	res := &JobResult{Backend: choice.Name, Tokens: len(j.Encoding.IDs), LoadSeconds: seconds(time.Since(start)), LoadPeakRSS: PeakRSS()}
 	fmt.Fprintf(log, "bench: loaded %s in %.1fs on %s\n", job.Model, res.LoadSeconds, choice)
-	if len(enc.IDs) > m.Config.NPositions {
-		m.Finalize()
-		return nil, nil, nil, fmt.Errorf("the text has %d tokens but the model takes at most %d (n_positions): shorten the text", len(enc.IDs), m.Config.NPositions)
-	}
-	return m, enc.IDs, res, nil
+	return j, m, res, nil
 }
 
 // captureRun returns a function that runs one lesson capture with c.
-func captureRun(c *taps.Capturer, ids []int) func() error {
+func captureRun(c *taps.Capturer, in taps.Input) func() error {
 	return func() error {
-		r, err := c.Run(ids)
+		r, err := c.Run(in)
 		if err != nil {
 			return err
 		}
@@ -55,16 +41,16 @@ func captureRun(c *taps.Capturer, ids []int) func() error {
 
 // runCaptureJob times taps capture runs with the lesson's request.
 func runCaptureJob(ctx context.Context, job Job, prof *profiler, log io.Writer) (*JobResult, error) {
-	m, ids, res, err := loadForJob(job, log)
+	j, m, res, err := loadForJob(ctx, job, log)
 	if err != nil {
 		return nil, err
 	}
 	defer m.Finalize()
-	c, err := taps.NewCapturer(m, LessonRequest(m.Config.NLayer))
+	c, err := taps.NewCapturer(m, j.Request)
 	if err != nil {
 		return nil, err
 	}
-	it := &timed{name: "capture", run: captureRun(c, ids)}
+	it := &timed{name: "capture", run: captureRun(c, j.Input())}
 	if err := timeRuns(ctx, job.Warmup, job.Repeat, prof, log, it); err != nil {
 		return nil, err
 	}
@@ -75,7 +61,7 @@ func runCaptureJob(ctx context.Context, job Job, prof *profiler, log io.Writer) 
 // releaseResult checks that a capture returned the lesson's outputs and frees
 // them, as a caller that is done with them would.
 func releaseResult(r *taps.Result) error {
-	if len(r.Stacks) != 3 || r.Reduced["cosine"] == nil {
+	if len(r.Stacks) != 3 || r.Reduced[lesson.CosineName] == nil {
 		return fmt.Errorf("capture returned %d stacks and reductions %v, want the lesson's 3 stacks and the cosine", len(r.Stacks), len(r.Reduced))
 	}
 	for _, s := range r.Stacks {

@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"strconv"
-	"strings"
+	"slices"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -16,67 +15,10 @@ import (
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
-// Matmul is one matrix multiplication of a GPT-2 block's forward pass.
-type Matmul struct {
-	// Name says where it happens, by Hugging Face module path within block l.
-	Name string
-	// Equation is the einsum it computes; "td,dn->tn" is x·W (graph.Dot).
-	Equation string
-	// LHS and RHS are the operand shapes.
-	LHS, RHS []int
-	// Weight is the right operand's weight name within block l, e.g.
-	// "attn.c_attn.weight"; "" when both operands are activations.
-	Weight string
-}
-
-// denseEquation is x·W, computed with graph.Dot as the model does.
-const denseEquation = "td,dn->tn"
-
-// Matmuls returns the matrix multiplications of one block of cfg's forward pass
-// on T tokens, in the order they run (every block has the same). The forward
-// pass has no others: the LM head is not computed unless logits are asked for.
-func Matmuls(cfg gpt2.Config, T int) []Matmul {
-	D, H, I := cfg.NEmbd, cfg.NHead, cfg.NInner
-	dh := cfg.HeadDim()
-	return []Matmul{
-		{Name: "attn.c_attn", Equation: denseEquation, LHS: []int{T, D}, RHS: []int{D, 3 * D}, Weight: "attn.c_attn.weight"},
-		{Name: "attn.scores", Equation: "qhd,khd->hqk", LHS: []int{T, H, dh}, RHS: []int{T, H, dh}},
-		{Name: "attn.context", Equation: "hqk,khd->hqd", LHS: []int{H, T, T}, RHS: []int{T, H, dh}},
-		{Name: "attn.c_proj", Equation: denseEquation, LHS: []int{T, D}, RHS: []int{D, D}, Weight: "attn.c_proj.weight"},
-		{Name: "mlp.c_fc", Equation: denseEquation, LHS: []int{T, D}, RHS: []int{D, I}, Weight: "mlp.c_fc.weight"},
-		{Name: "mlp.c_proj", Equation: denseEquation, LHS: []int{T, I}, RHS: []int{I, D}, Weight: "mlp.c_proj.weight"},
-	}
-}
-
-// MACs is the number of multiply-adds of the matmul: the product of the
-// sizes of all the einsum's distinct axes.
-func (mm Matmul) MACs() float64 {
-	in, _, _ := strings.Cut(mm.Equation, "->")
-	lhs, rhs, _ := strings.Cut(in, ",")
-	size := map[rune]int{}
-	for i, r := range lhs {
-		size[r] = mm.LHS[i]
-	}
-	for i, r := range rhs {
-		size[r] = mm.RHS[i]
-	}
-	macs := 1.0
-	for _, d := range size {
-		macs *= float64(d)
-	}
-	return macs
-}
-
 // MatmulFLOPs is the number of floating-point operations (2 per
-// multiply-add) of the matrix multiplications of cfg's whole forward pass on
-// T tokens.
-func MatmulFLOPs(cfg gpt2.Config, T int) float64 {
-	var macs float64
-	for _, mm := range Matmuls(cfg, T) {
-		macs += mm.MACs()
-	}
-	return 2 * macs * float64(cfg.NLayer)
-}
+// multiply-add) of the matrix products of cfg's whole forward pass on T tokens
+// (gpt2.MatmulFLOPs).
+func MatmulFLOPs(cfg gpt2.Config, T int) float64 { return gpt2.MatmulFLOPs(cfg, T) }
 
 func product(dims []int) int {
 	p := 1
@@ -91,7 +33,7 @@ func product(dims []int) int {
 // model's own weights and random activations, and no other operation: no
 // forward pass on that backend can be faster.
 type Floor struct {
-	mms     []Matmul
+	mms     []gpt2.Matmul
 	execs   []*graph.Exec
 	lhs     []*tensors.Tensor   // per matmul kind: random activations
 	rhs     [][]*tensors.Tensor // per layer, per matmul kind: the weight or random activations
@@ -105,11 +47,11 @@ func NewFloor(m *gpt2.Model, T int, seed uint64) (*Floor, error) {
 	if T < 1 || T > m.Config.NPositions {
 		return nil, fmt.Errorf("floor: %d tokens, the model takes 1 to %d", T, m.Config.NPositions)
 	}
-	f := &Floor{mms: Matmuls(m.Config, T), nLayer: m.Config.NLayer, backend: m.Backend}
+	f := &Floor{mms: gpt2.BlockMatmuls(m.Config, T), nLayer: m.Config.NLayer, backend: m.Backend}
 	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 	for _, mm := range f.mms {
 		var fn func(lhs, rhs *graph.Node) *graph.Node
-		if mm.Equation == denseEquation {
+		if mm.Dense() {
 			fn = func(lhs, rhs *graph.Node) *graph.Node { return graph.Dot(lhs, rhs) }
 		} else {
 			eq := mm.Equation
@@ -134,7 +76,7 @@ func NewFloor(m *gpt2.Model, T int, seed uint64) (*Floor, error) {
 				row[i] = shared[i]
 				continue
 			}
-			name := "h." + strconv.Itoa(l) + "." + mm.Weight
+			name := mm.WeightName(l)
 			v, err := m.Weight(name)
 			if err != nil {
 				f.Finalize()
@@ -145,7 +87,7 @@ func NewFloor(m *gpt2.Model, T int, seed uint64) (*Floor, error) {
 				f.Finalize()
 				return nil, fmt.Errorf("floor: weight %s: %w", name, err)
 			}
-			if got := t.Shape().Dimensions; !equalDims(got, mm.RHS) {
+			if got := t.Shape().Dimensions; !slices.Equal(got, mm.RHS) {
 				f.Finalize()
 				return nil, fmt.Errorf("floor: weight %s has shape %v, want %v", name, got, mm.RHS)
 			}
@@ -207,38 +149,26 @@ func randomTensor(rng *rand.Rand, dims []int) *tensors.Tensor {
 	return tensors.FromFlatDataAndDimensions(data, dims...)
 }
 
-func equalDims(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // runFloorJob loads the model and times Floor runs, alternating with lesson
 // captures in the same process: on a shared machine, only runs made side by
 // side give an honest capture/floor ratio.
 func runFloorJob(ctx context.Context, job Job, prof *profiler, log io.Writer) (*JobResult, error) {
-	m, ids, res, err := loadForJob(job, log)
+	j, m, res, err := loadForJob(ctx, job, log)
 	if err != nil {
 		return nil, err
 	}
 	defer m.Finalize()
-	f, err := NewFloor(m, len(ids), 1)
+	f, err := NewFloor(m, len(j.Encoding.IDs), 1)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Finalize()
-	c, err := taps.NewCapturer(m, LessonRequest(m.Config.NLayer))
+	c, err := taps.NewCapturer(m, j.Request)
 	if err != nil {
 		return nil, err
 	}
 	floor := &timed{name: "matmul floor", run: f.Run}
-	capture := &timed{name: "capture beside the floor", run: captureRun(c, ids)}
+	capture := &timed{name: "capture beside the floor", run: captureRun(c, j.Input())}
 	if err := timeRuns(ctx, job.Warmup, job.Repeat, prof, log, floor, capture); err != nil {
 		return nil, err
 	}

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
 // Kind names a measurement that runs in a child process.
@@ -17,7 +15,7 @@ type Kind string
 // The child measurements.
 const (
 	// KindCapture loads the model once, warms up, then times taps capture
-	// runs with the lesson's request (LessonRequest).
+	// runs with the lesson's request (lesson.Request).
 	KindCapture Kind = "capture"
 	// KindFloor loads the model and times the backend on exactly the forward
 	// pass's matrix multiplications (see Floor).
@@ -130,14 +128,4 @@ func ChildMain(ctx context.Context, jobPath, resultPath string, log io.Writer) e
 		return fmt.Errorf("write job result: %w", err)
 	}
 	return nil
-}
-
-// LessonRequest is what the lesson captures: the attention and MLP
-// adjustments and the hidden states of every layer, and their cosine computed
-// in the graph.
-func LessonRequest(nLayer int) taps.Request {
-	return taps.Request{
-		Taps:       taps.MustSelect(nLayer, string(taps.AttnOut), string(taps.MLPOut), string(taps.HiddenStates)),
-		Reductions: []taps.Reduction{taps.CosineReduction("cosine", taps.AttnOut, taps.MLPOut)},
-	}
 }

@@ -27,9 +27,9 @@ func runNotebookJob(ctx context.Context, job Job, prof *profiler, log io.Writer)
 		return nil, err
 	}
 	cold := job.Kind == KindNotebookCold
-	if t.Computed != cold {
+	if t.Info.Computed != cold {
 		if cold {
-			return nil, fmt.Errorf("the tap cache %s was not cold: the taps came from %s; give an empty cache directory", job.CacheDir, t.CachePath)
+			return nil, fmt.Errorf("the tap cache %s was not cold: the taps came from %s; give an empty cache directory", job.CacheDir, t.Info.CachePath)
 		}
 		return nil, fmt.Errorf("the tap cache %s was not warm: the forward pass ran; run the capture cell (%s) first", job.CacheDir, KindNotebookCold)
 	}
@@ -45,5 +45,5 @@ func runNotebookJob(ctx context.Context, job Job, prof *profiler, log io.Writer)
 		return nil, fmt.Errorf("the notebook's taps hold %d cosines, want %d×%d", len(t.Cosine), L, T)
 	}
 	fmt.Fprintf(log, "bench: notebook %s cell: %.2fs\n", map[bool]string{true: "capture (cold cache)", false: "analysis (warm cache)"}[cold], d)
-	return &JobResult{Backend: t.Backend, Tokens: T, FirstSeconds: d, Timing: NewTiming([]float64{d}), Computed: t.Computed}, nil
+	return &JobResult{Backend: t.Info.Backend, Tokens: T, FirstSeconds: d, Timing: NewTiming([]float64{d}), Computed: t.Info.Computed}, nil
 }

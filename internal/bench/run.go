@@ -14,6 +14,7 @@ import (
 
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
 // NoPython, given as Options.Python, skips the PyTorch side.
@@ -95,40 +96,24 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	tok, err := gpt2.NewTokenizer()
-	if err != nil {
-		return nil, err
-	}
-	enc, err := tok.Encode(o.Text)
-	if err != nil {
-		return nil, err
-	}
-	if len(enc.IDs) == 0 {
-		return nil, errors.New("the text has no tokens: give a non-empty text")
-	}
-	idsPath := filepath.Join(tmp, "ids.json")
-	idsJSON, _ := json.Marshal(enc.IDs)
-	if err := os.WriteFile(idsPath, idsJSON, 0o644); err != nil {
-		return nil, err
-	}
-
 	models, err := o.checkpoints()
 	if err != nil {
 		return nil, err
 	}
 	rep := &Report{Machine: DescribeMachine(), Started: time.Now(), Settings: Settings{
-		Threads: o.Threads, Warmup: o.Warmup, Repeat: o.Repeat, Backend: o.Backend, Tokens: len(enc.IDs),
+		Threads: o.Threads, Warmup: o.Warmup, Repeat: o.Repeat, Backend: o.Backend,
 	}}
 	if o.Python != NoPython {
 		rep.Settings.Python = o.Python
 	}
-	r := &runner{o: o, tmp: tmp, idsPath: idsPath, tokens: len(enc.IDs)}
+	r := &runner{o: o, tmp: tmp}
 	for _, m := range models {
 		mr, err := r.measure(ctx, m)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", m.name, err)
 		}
 		rep.Models = append(rep.Models, *mr)
+		rep.Settings.Tokens = mr.Tokens
 	}
 	rep.Machine.LoadEnd = loadAverage()
 	rep.Seconds = seconds(time.Since(rep.Started))
@@ -179,28 +164,31 @@ func (o Options) checkpoints() ([]model, error) {
 
 // runner carries what every measurement of a Run shares.
 type runner struct {
-	o       Options
-	tmp     string
-	idsPath string
-	tokens  int
+	o   Options
+	tmp string
 }
 
 // measure runs every side on one model.
 func (r *runner) measure(ctx context.Context, m model) (*ModelReport, error) {
-	cfg, err := gpt2.LoadConfig(m.dir)
+	// The one path from text to taps checks the text against the model and
+	// gives the tokens that every side runs on.
+	job, err := taps.Prepare(ctx, taps.Source{Model: m.dir, Offline: true}, taps.Text(r.o.Text), lesson.Request())
 	if err != nil {
 		return nil, err
 	}
-	if r.tokens > cfg.NPositions {
-		return nil, fmt.Errorf("the text has %d tokens but the model takes at most %d (n_positions): shorten the text", r.tokens, cfg.NPositions)
+	cfg, T := job.Config, len(job.Encoding.IDs)
+	idsPath := filepath.Join(r.tmp, m.name+"-ids.json")
+	idsJSON, _ := json.Marshal(job.Encoding.IDs)
+	if err := os.WriteFile(idsPath, idsJSON, 0o644); err != nil {
+		return nil, err
 	}
 	mr := &ModelReport{
 		Name: m.name, Dir: m.dir, Layers: cfg.NLayer, Width: cfg.NEmbd, Heads: cfg.NHead,
-		Params: cfg.NumParams(), F32Bytes: 4 * cfg.NumParams(), Tokens: r.tokens,
-		GFLOP: MatmulFLOPs(cfg, r.tokens) / 1e9,
+		Params: cfg.NumParams(), F32Bytes: 4 * cfg.NumParams(), Tokens: T,
+		GFLOP: gpt2.MatmulFLOPs(cfg, T) / 1e9,
 	}
 	o := r.o
-	job := Job{Model: m.dir, Text: o.Text, Backend: o.Backend, Warmup: o.Warmup, Repeat: o.Repeat}
+	child := Job{Model: m.dir, Text: o.Text, Backend: o.Backend, Warmup: o.Warmup, Repeat: o.Repeat}
 	profile := func(k Kind) string {
 		if o.CPUProfileDir == "" {
 			return ""
@@ -209,19 +197,19 @@ func (r *runner) measure(ctx context.Context, m model) (*ModelReport, error) {
 	}
 
 	fmt.Fprintf(o.Log, "bench: %s: Go capture (%d warm-up, %d timed)\n", m.name, o.Warmup, o.Repeat)
-	job.Kind, job.CPUProfile = KindCapture, profile(KindCapture)
-	if mr.Capture, err = r.goSide(ctx, job); err != nil {
+	child.Kind, child.CPUProfile = KindCapture, profile(KindCapture)
+	if mr.Capture, err = r.goSide(ctx, child); err != nil {
 		return nil, err
 	}
 
 	if o.Python != NoPython {
 		fmt.Fprintf(o.Log, "bench: %s: PyTorch reference (1 warm-up, %d timed)\n", m.name, o.Repeat)
-		ref, p, err := runReference(ctx, o.Python, o.Reference, m.dir, r.idsPath, o.Repeat, o.Threads, o.Log)
+		ref, p, err := runReference(ctx, o.Python, o.Reference, m.dir, idsPath, o.Repeat, o.Threads, o.Log)
 		if err != nil {
 			return nil, err
 		}
-		if ref.Tokens != r.tokens || ref.NLayer != cfg.NLayer {
-			return nil, fmt.Errorf("PyTorch reference ran %d tokens on %d layers, want %d on %d", ref.Tokens, ref.NLayer, r.tokens, cfg.NLayer)
+		if ref.Tokens != T || ref.NLayer != cfg.NLayer {
+			return nil, fmt.Errorf("PyTorch reference ran %d tokens on %d layers, want %d on %d", ref.Tokens, ref.NLayer, T, cfg.NLayer)
 		}
 		mr.PyTorch = &Side{
 			Timing:  Timing{Median: ref.Median, Min: ref.Min, Max: ref.Max},
@@ -231,8 +219,8 @@ func (r *runner) measure(ctx context.Context, m model) (*ModelReport, error) {
 	}
 
 	fmt.Fprintf(o.Log, "bench: %s: matmul floor (%d warm-up, %d timed)\n", m.name, o.Warmup, o.Repeat)
-	job.Kind, job.CPUProfile = KindFloor, profile(KindFloor)
-	if mr.Floor, err = r.goSide(ctx, job); err != nil {
+	child.Kind, child.CPUProfile = KindFloor, profile(KindFloor)
+	if mr.Floor, err = r.goSide(ctx, child); err != nil {
 		return nil, err
 	}
 
@@ -242,15 +230,15 @@ func (r *runner) measure(ctx context.Context, m model) (*ModelReport, error) {
 	}
 	defer os.RemoveAll(cache)
 	fmt.Fprintf(o.Log, "bench: %s: notebook capture cell on a cold tap cache\n", m.name)
-	job = Job{Kind: KindNotebookCold, Model: m.dir, Text: o.Text, Backend: o.Backend, CacheDir: cache}
-	if mr.NotebookCold, err = r.goSide(ctx, job); err != nil {
+	child = Job{Kind: KindNotebookCold, Model: m.dir, Text: o.Text, Backend: o.Backend, CacheDir: cache}
+	if mr.NotebookCold, err = r.goSide(ctx, child); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(o.Log, "bench: %s: notebook analysis cell on a warm tap cache (%d processes)\n", m.name, o.Repeat)
-	job.Kind = KindNotebookWarm
+	child.Kind = KindNotebookWarm
 	var warm []Side
 	for range o.Repeat {
-		s, err := r.goSide(ctx, job)
+		s, err := r.goSide(ctx, child)
 		if err != nil {
 			return nil, err
 		}

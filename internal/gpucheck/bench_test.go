@@ -1,15 +1,16 @@
 package gpucheck_test
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/gpt2taps/gpt2taps/internal/gpucheck"
-	"github.com/gpt2taps/gpt2taps/pkg/backend"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
@@ -50,42 +51,36 @@ func BenchmarkCaptureGPT2Large(b *testing.B) {
 	if err := ensureCheckpoint(b, dir, cfg); err != nil {
 		b.Fatal(err)
 	}
-	ids, err := gpucheck.Tokens(lesson.NietzscheText)
-	if err != nil {
-		b.Fatal(err)
-	}
-	choice, err := backend.New(*backendName)
+	job, err := taps.Prepare(context.Background(), taps.Source{Model: dir, Backend: *backendName, Offline: true},
+		taps.Text(lesson.NietzscheText), lesson.Request())
 	if err != nil {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	m, err := gpt2.Load(dir, choice.Backend)
+	m, choice, err := job.Load()
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer m.Finalize()
 	load := time.Since(start)
-	req, err := gpucheck.LessonRequest(cfg.NLayer)
-	if err != nil {
-		b.Fatal(err)
-	}
 	start = time.Now()
-	c, err := taps.NewCapturer(m, req)
+	c, err := taps.NewCapturer(m, job.Request)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := gpucheck.TimedCapture(c, ids); err != nil {
+	in := job.Input()
+	if _, err := gpucheck.TimedCapture(c, in); err != nil {
 		b.Fatal(err)
 	}
 	first := time.Since(start)
 	timing := gpucheck.Timing{
 		Backend: choice.Name, Device: choice.Device(), Model: model, Checkpoint: dir,
-		Layers: cfg.NLayer, Embd: cfg.NEmbd, IDs: ids,
-		Taps:  []string{string(taps.AttnOut), string(taps.MLPOut), string(taps.HiddenStates), gpucheck.CosineName},
+		Layers: cfg.NLayer, Embd: cfg.NEmbd, IDs: job.Encoding.IDs,
+		Taps:  append(slices.Clone(job.Request.Points), lesson.CosineName),
 		LoadS: load.Seconds(), FirstS: first.Seconds(),
 	}
 	for b.Loop() {
-		d, err := gpucheck.TimedCapture(c, ids)
+		d, err := gpucheck.TimedCapture(c, in)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -90,21 +90,3 @@ func (t Tolerance) Check(diffs []Diff) error {
 	}
 	return nil
 }
-
-// HostCosine computes, for stacks a and b of shape [L,T,D], the cosine of
-// each (layer, token) pair of D-vectors, in float64: the reference for the
-// capture's in-graph cosine reduction.
-func HostCosine(a, b []float32, d int) []float32 {
-	out := make([]float32, len(a)/d)
-	for i := range out {
-		var dot, na, nb float64
-		for k := range d {
-			x, y := float64(a[i*d+k]), float64(b[i*d+k])
-			dot += x * y
-			na += x * x
-			nb += y * y
-		}
-		out[i] = float32(dot / math.Sqrt(na*nb))
-	}
-	return out
-}

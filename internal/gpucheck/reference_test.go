@@ -1,6 +1,7 @@
 package gpucheck_test
 
 import (
+	"context"
 	_ "embed"
 	"encoding/json"
 	"flag"
@@ -13,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/gpt2taps/gpt2taps/internal/gpucheck"
-	"github.com/gpt2taps/gpt2taps/pkg/backend"
+	"github.com/gpt2taps/gpt2taps/pkg/analysis"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
@@ -63,21 +64,17 @@ func TestReferenceTaps(t *testing.T) {
 	if err := c.WriteCheckpoint(dir); err != nil {
 		t.Fatal(err)
 	}
-	choice, err := backend.New(*backendName)
+	job, err := taps.Prepare(context.Background(), taps.Source{Model: dir, Backend: *backendName, Offline: true}, taps.IDs(c.IDs), lesson.Request())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("backend %s", choice)
-	m, err := gpt2.Load(dir, choice.Backend)
+	m, choice, err := job.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Finalize()
-	req, err := gpucheck.LessonRequest(c.Layers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := taps.Capture(m, c.IDs, req)
+	t.Logf("backend %s", choice)
+	res, err := taps.Run(m, job.Input(), job.Request)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +86,14 @@ func TestReferenceTaps(t *testing.T) {
 		t.Fatalf("the reference taps are of tokens %v, the case's are %v: regenerate with -update", ref.Result.IDs, c.IDs)
 	}
 	want := gpucheck.Tensors(ref.Result)
-	want[gpucheck.CosineName] = gpucheck.HostCosine(want[string(taps.AttnOut)], want[string(taps.MLPOut)], c.Embd)
+	cos, err := analysis.CosineMatrix(want["attn.c_proj"], want["mlp.c_proj"], c.Layers, len(c.IDs), c.Embd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want[lesson.CosineName] = make([]float32, len(cos.Data))
+	for i, v := range cos.Data {
+		want[lesson.CosineName][i] = float32(v)
+	}
 	diffs, err := gpucheck.Compare(gpucheck.Tensors(res), want)
 	if err != nil {
 		t.Fatal(err)
@@ -112,11 +116,15 @@ func TestReferenceTaps(t *testing.T) {
 func regenerate(t *testing.T) ([]byte, string) {
 	t.Helper()
 	c := referenceCase
-	ids, err := gpucheck.Tokens(lesson.NietzscheText)
+	tok, err := gpt2.NewTokenizer()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.IDs = ids[:48]
+	enc, err := tok.Encode(lesson.NietzscheText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.IDs = enc.IDs[:48]
 	dir := filepath.Join(t.TempDir(), "checkpoint")
 	if err := c.WriteCheckpoint(dir); err != nil {
 		t.Fatal(err)

@@ -3,8 +3,8 @@ package gpucheck
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/gpt2taps/gpt2taps/pkg/analysis"
 	"os"
-	"slices"
 )
 
 // Timing is what the capture benchmark measured, written as JSON for
@@ -25,21 +25,10 @@ type Timing struct {
 
 // MedianS is the median of RunsS (0 when there are none).
 func (t Timing) MedianS() float64 {
-	return Median(t.RunsS)
-}
-
-// Median returns the median of xs (0 for none).
-func Median(xs []float64) float64 {
-	if len(xs) == 0 {
+	if len(t.RunsS) == 0 {
 		return 0
 	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if n := len(s); n%2 == 1 {
-		return s[n/2]
-	} else {
-		return (s[n/2-1] + s[n/2]) / 2
-	}
+	return analysis.Median(t.RunsS)
 }
 
 // Summary is one line: what ran and how long a capture took.

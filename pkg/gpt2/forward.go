@@ -3,34 +3,26 @@ package gpt2
 import (
 	"fmt"
 	"math"
-	"runtime"
 
-	"github.com/gomlx/gomlx/backends/simplego"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph-building code reads like math
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gopjrt/dtypes"
 )
 
-// TapFn receives a named intermediate value of the forward pass while the graph
-// is being built. The names are listed in the package documentation of
-// github.com/gpt2taps/gpt2taps/pkg/taps; they follow Hugging Face module paths:
-//
-//	hidden_states.{i}   [T,D]   i = 0 (embeddings) … L (after ln_f), HF's output_hidden_states
-//	h.{l}.attn.c_proj   [T,D]   what attention adds to the residual stream in block l
-//	h.{l}.mlp.c_proj    [T,D]   what the MLP adds to the residual stream in block l
-//	h.{l}.resid_mid     [T,D]   the residual stream between attention and MLP
-//	h.{l}.resid_post    [T,D]   the output of block l (before ln_f for the last block)
-//	h.{l}.attn.pattern  [H,T,T] attention probabilities (query × key)
-//	h.{l}.mlp.act       [T,I]   GELU output, the MLP's hidden activations
-type TapFn func(name string, x *Node)
+// TapFn receives every tap point of the forward pass (see Point and Kind)
+// while the graph is being built, with its value, and returns the value the
+// pass continues with: x itself to observe. Shapes per point: [T,D] for
+// hidden states, adjustments and residuals, [H,T,T] for attention patterns,
+// [T,I] for MLP activations.
+type TapFn func(p Point, x *Node) *Node
 
 // ForwardOptions choose what Forward builds besides the final hidden state.
 type ForwardOptions struct {
-	// Tap, if set, is called with every tap point (see TapFn). Only what the
-	// caller returns from the graph is computed and transferred.
+	// Tap, if set, is called with every tap point. Only what the caller returns
+	// from the graph is computed and transferred.
 	Tap TapFn
 	// Logits asks for the language-model head (tied to wte): [T,V]. Off by
-	// default: the lesson needs no logits and the head is the largest matmul.
+	// default: the lesson needs no logits and the head is the largest product.
 	Logits bool
 }
 
@@ -38,130 +30,108 @@ type ForwardOptions struct {
 // any integer dtype) in ctx's graph, ctx being the model's Context (or the one
 // a context.Exec passes in). It returns the final hidden state after ln_f
 // ([T,D]) and, if opts.Logits, the logits ([T,V]); logits is nil otherwise.
-//
-// The structure is GPT-2's, visible at a glance:
-//
-//	x = wte[ids] + wpe[0:T]
-//	for each block: x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))
-//	x = ln_f(x)
+// Callers check the length first: T above n_positions is a programming error.
 func (m *Model) Forward(ctx *context.Context, ids *Node, opts ForwardOptions) (hidden, logits *Node) {
 	cfg := m.Config
-	g := ids.Graph()
-	tap := opts.Tap
-	if tap == nil {
-		tap = func(string, *Node) {}
-	}
 	T := ids.Shape().Dimensions[0]
 	if T > cfg.NPositions {
-		// Callers check this before building a graph; this is the last line of defence.
 		panic(fmt.Sprintf("gpt2: %d tokens exceed the model's %d positions", T, cfg.NPositions))
 	}
-
-	x := m.embed(ctx, g, ids)
-	p := m.pieces(g)
-	for l := range cfg.NLayer {
-		tap(fmt.Sprintf("hidden_states.%d", l), x)
-		blk := layerScope(ctx, l)
-		a := m.attention(blk.In("attn"), g, p.layerNorm(blk.In("ln_1"), x, cfg.LayerNormEpsilon), p, l, tap)
-		tap(fmt.Sprintf("h.%d.attn.c_proj", l), a)
-		x = Add(x, a)
-		tap(fmt.Sprintf("h.%d.resid_mid", l), x)
-		f := m.mlp(blk.In("mlp"), g, p.layerNorm(blk.In("ln_2"), x, cfg.LayerNormEpsilon), p, l, tap)
-		tap(fmt.Sprintf("h.%d.mlp.c_proj", l), f)
-		x = Add(x, f)
-		tap(fmt.Sprintf("h.%d.resid_post", l), x)
+	tap := opts.Tap
+	if tap == nil {
+		tap = func(_ Point, x *Node) *Node { return x }
 	}
-	hidden = p.layerNorm(ctx.In("ln_f"), x, cfg.LayerNormEpsilon)
-	tap(fmt.Sprintf("hidden_states.%d", cfg.NLayer), hidden)
+	g := ids.Graph()
+	f := &forward{Model: m, g: g, rows: m.rowSplit(), mask: causalMask(g, cfg.NHead, T)}
+
+	x := f.embed(ctx, ids)
+	for l := range cfg.NLayer {
+		h := ctx.In("h").In(fmt.Sprint(l))
+		x = tap(HiddenState.At(l), x)
+		x = Add(x, tap(AttnOut.At(l), f.attention(h.In("attn"), f.layerNorm(h.In("ln_1"), x), l, tap)))
+		x = tap(ResidMid.At(l), x)
+		x = Add(x, tap(MLPOut.At(l), f.mlp(h.In("mlp"), f.layerNorm(h.In("ln_2"), x), l, tap)))
+		x = tap(ResidPost.At(l), x)
+	}
+	hidden = tap(HiddenState.At(cfg.NLayer), f.layerNorm(ctx.In("ln_f"), x))
 	if opts.Logits {
-		wte := weight(ctx.In("wte"), g, "weight")
-		logits = Einsum("td,vd->tv", hidden, wte)
+		logits = Einsum("td,vd->tv", hidden, f.weight(ctx.In("wte"), "weight"))
 	}
 	return hidden, logits
 }
 
+// forward holds what the blocks of one forward graph share.
+type forward struct {
+	*Model
+	g    *Graph
+	rows rowSplit // how token-wise work is cut for the backend (rowsplit.go)
+	mask *Node    // [H,T,T] causal mask, built once per graph
+}
+
 // embed is wte[ids] + wpe[0:T].
-func (m *Model) embed(ctx *context.Context, g *Graph, ids *Node) *Node {
+func (f *forward) embed(ctx *context.Context, ids *Node) *Node {
 	T := ids.Shape().Dimensions[0]
-	wte := weight(ctx.In("wte"), g, "weight")
-	wpe := weight(ctx.In("wpe"), g, "weight")
-	tok := Gather(wte, Reshape(ids, T, 1))
-	pos := Slice(wpe, AxisRange(0, T))
+	tok := Gather(f.weight(ctx.In("wte"), "weight"), Reshape(ids, T, 1))
+	pos := Slice(f.weight(ctx.In("wpe"), "weight"), AxisRange(0, T))
 	return Add(tok, pos)
 }
 
 // attention is GPT-2's causal multi-head self-attention, ending in c_proj.
-func (m *Model) attention(ctx *context.Context, g *Graph, x *Node, p *pieces, l int, tap TapFn) *Node {
-	cfg := m.Config
-	T, D, H := x.Shape().Dimensions[0], cfg.NEmbd, cfg.NHead
-	dh := D / H
-	// c_attn is one Conv1D of width 3D; its bias is added to q, k and v
-	// separately, three independent operations simplego runs side by side.
-	attn := ctx.In("c_attn")
-	w, b := weight(attn, g, "weight"), weight(attn, g, "bias")
-	qkv := Dot(x, w) // [T, 3D] without the bias
-	third := func(i int) *Node {
-		r := AxisRange(i*D, (i+1)*D)
-		return Reshape(addBias(Slice(qkv, AxisRange(), r), Slice(b, r)), T, H, dh)
-	}
-	q, k, v := third(0), third(1), third(2)
-	scores := attentionScores(q, k, 1/math.Sqrt(float64(dh))) // [H,T,T]
+func (f *forward) attention(ctx *context.Context, x *Node, l int, tap TapFn) *Node {
+	T, D, H := x.Shape().Dimensions[0], f.Config.NEmbd, f.Config.NHead
+	q, k, v := f.qkv(ctx.In("c_attn"), x, T, D, H)
+	scores := attentionScores(q, k, 1/math.Sqrt(float64(D/H))) // [H,T,T]
 	// Masked scores are set to the lowest float32, as Hugging Face does
-	// (masked_fill with finfo.min): their exp underflows to exactly 0, so this
-	// equals a masked softmax, without the per-block constant tensors that
-	// MaskedSoftmax builds.
-	probs := p.split(scores, func(s *Node) *Node {
-		return Softmax(Where(p.causalMask(s.Shape().Dimensions[0], T), s, lowestFloat32(g)), -1)
-	})
-	tap(fmt.Sprintf("h.%d.attn.pattern", l), probs)
-	out := Reshape(Einsum("hqk,khd->qhd", probs, v), T, D)
-	return conv1D(ctx.In("c_proj"), g, out)
+	// (masked_fill with finfo.min): their exp underflows to exactly 0.
+	probs := tap(AttnPattern.At(l), f.rows.apply(scores, f.mask, func(s, mask *Node) *Node {
+		return Softmax(Where(mask, s, Scalar(s.Graph(), dtypes.Float32, -math.MaxFloat32)), -1)
+	}))
+	out := Reshape(Einsum(contextEquation, probs, v), T, D)
+	return f.conv1D(ctx.In("c_proj"), out)
 }
 
-// lowestFloat32 is the scalar constant -math.MaxFloat32.
-func lowestFloat32(g *Graph) *Node {
-	return Scalar(g, dtypes.Float32, -math.MaxFloat32)
+// qkv is c_attn split into queries, keys and values, each [T,H,dh]. c_attn is
+// one Conv1D of width 3D; its bias is added to each third separately.
+func (f *forward) qkv(ctx *context.Context, x *Node, T, D, H int) (q, k, v *Node) {
+	w, b := f.weight(ctx, "weight"), f.weight(ctx, "bias")
+	qkv := Dot(x, w) // [T,3D] without the bias
+	third := func(i int) *Node {
+		r := AxisRange(i*D, (i+1)*D)
+		return Reshape(addBias(Slice(qkv, AxisRange(), r), Slice(b, r)), T, H, D/H)
+	}
+	return third(0), third(1), third(2)
 }
 
 // mlp is c_fc → GELU (tanh approximation) → c_proj.
-func (m *Model) mlp(ctx *context.Context, g *Graph, x *Node, p *pieces, l int, tap TapFn) *Node {
+func (f *forward) mlp(ctx *context.Context, x *Node, l int, tap TapFn) *Node {
 	fc := ctx.In("c_fc")
-	w, b := weight(fc, g, "weight"), weight(fc, g, "bias")
-	h := p.split(Dot(x, w), func(y *Node) *Node { return geluTanh(addBias(y, b)) })
-	tap(fmt.Sprintf("h.%d.mlp.act", l), h)
-	return conv1D(ctx.In("c_proj"), g, h)
+	w, b := f.weight(fc, "weight"), f.weight(fc, "bias")
+	h := tap(MLPAct.At(l), f.rows.apply(Dot(x, w), nil, func(y, _ *Node) *Node { return geluTanh(addBias(y, b)) }))
+	return f.conv1D(ctx.In("c_proj"), h)
+}
+
+// layerNorm is LayerNorm over the last axis with GPT-2's epsilon (1e-5 in all
+// released checkpoints; GoMLX's layers default of 1e-3 would be wrong here).
+func (f *forward) layerNorm(ctx *context.Context, x *Node) *Node {
+	gain, bias := f.weight(ctx, "weight"), f.weight(ctx, "bias")
+	eps := f.Config.LayerNormEpsilon
+	return f.rows.apply(x, nil, func(x, _ *Node) *Node {
+		mean := ReduceAndKeep(x, ReduceMean, -1)
+		centered := Sub(x, mean)
+		variance := ReduceAndKeep(Square(centered), ReduceMean, -1)
+		normed := Mul(centered, Rsqrt(AddScalar(variance, eps)))
+		return Add(Mul(normed, ExpandLeftToRank(gain, normed.Rank())), ExpandLeftToRank(bias, normed.Rank()))
+	})
 }
 
 // conv1D is Hugging Face's Conv1D: y = x·W + b with W stored [in, out].
-func conv1D(ctx *context.Context, g *Graph, x *Node) *Node {
-	w := weight(ctx, g, "weight")
-	b := weight(ctx, g, "bias")
-	return addBias(Dot(x, w), b)
+func (f *forward) conv1D(ctx *context.Context, x *Node) *Node {
+	return addBias(Dot(x, f.weight(ctx, "weight")), f.weight(ctx, "bias"))
 }
 
 // addBias is y + b, b broadcast over y's leading axes.
 func addBias(y, b *Node) *Node {
 	return Add(y, ExpandLeftToRank(b, y.Rank()))
-}
-
-// layerNorm normalizes over the last axis with GPT-2's epsilon (1e-5 in all
-// released checkpoints; GoMLX's layers default of 1e-3 would be wrong here),
-// token by token, so it is computed in p's pieces.
-func (p *pieces) layerNorm(ctx *context.Context, x *Node, eps float64) *Node {
-	g := x.Graph()
-	gain := weight(ctx, g, "weight")
-	bias := weight(ctx, g, "bias")
-	return p.split(x, func(x *Node) *Node { return layerNorm(x, gain, bias, eps) })
-}
-
-// layerNorm is LayerNorm over the last axis of x with the given gain and bias.
-func layerNorm(x, gain, bias *Node, eps float64) *Node {
-	mean := ReduceAndKeep(x, ReduceMean, -1)
-	centered := Sub(x, mean)
-	variance := ReduceAndKeep(Square(centered), ReduceMean, -1)
-	normed := Mul(centered, Rsqrt(AddScalar(variance, eps)))
-	r := normed.Rank()
-	return Add(Mul(normed, ExpandLeftToRank(gain, r)), ExpandLeftToRank(bias, r))
 }
 
 // attentionScores is q·kᵀ·scale per head: [T,H,dh]×[T,H,dh] → [H,T,T]. When
@@ -170,9 +140,17 @@ func layerNorm(x, gain, bias *Node, eps float64) *Node {
 // of two is exact, so the scores are bit for bit the same.
 func attentionScores(q, k *Node, scale float64) *Node {
 	if frac, _ := math.Frexp(scale); frac == 0.5 {
-		return Einsum("qhd,khd->hqk", MulScalar(q, scale), k)
+		return Einsum(scoresEquation, MulScalar(q, scale), k)
 	}
-	return MulScalar(Einsum("qhd,khd->hqk", q, k), scale)
+	return MulScalar(Einsum(scoresEquation, q, k), scale)
+}
+
+// causalMask is true where query q may attend to key k (k ≤ q), for each of
+// heads heads: [heads,T,T]. It is built once per graph: a mask per block would
+// be computed up front by the pure-Go backend and held until its block runs
+// (about 1 GB of masks for gpt2-large).
+func causalMask(g *Graph, heads, T int) *Node {
+	return BroadcastToDims(InsertAxes(LowerTriangular(g, T), 0), heads, T, T)
 }
 
 // geluTanh is GPT-2's GELU ("gelu_new"): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))),
@@ -186,66 +164,11 @@ func geluTanh(x *Node) *Node {
 	return Mul(x, Logistic(inner))
 }
 
-// weight reads the variable name in ctx's scope into graph g.
-func weight(ctx *context.Context, g *Graph, name string) *Node {
+// weight reads the variable name in ctx's scope into the graph.
+func (f *forward) weight(ctx *context.Context, name string) *Node {
 	v := ctx.GetVariableByScopeAndName(ctx.Scope(), name)
 	if v == nil {
 		panic(fmt.Sprintf("gpt2: weight %s/%s was not loaded", ctx.Scope(), name))
 	}
-	return v.ValueGraph(g)
-}
-
-// pieces cuts token-wise or head-wise work into independent pieces on the
-// pure-Go backend (simplego). That backend runs each operation on one core but
-// runs independent operations side by side, and only its matrix
-// multiplications use every core: the layer norms, the softmax and the GELU,
-// left whole, would keep the other cores idle for 5–15% of the pass (more for
-// narrower models).
-// Each piece computes exactly what the whole would, row by row. Other backends
-// (XLA) fuse and parallelize by themselves and get one piece.
-//
-// pieces also holds the causal masks, built once per graph: a mask made per
-// block (or anything else that depends only on constants) would be computed
-// by simplego at the start of the pass and held until its block runs — about
-// 1 GB of masks for gpt2-large.
-type pieces struct {
-	g     *Graph
-	n     int           // pieces to cut into, at most
-	masks map[int]*Node // causal masks by number of heads
-}
-
-// pieces returns the cutter for graph g on m's backend.
-func (m *Model) pieces(g *Graph) *pieces {
-	n := 1
-	if _, ok := m.Backend.(*simplego.Backend); ok {
-		n = runtime.GOMAXPROCS(0) // the cores simplego's workers can run on
-	}
-	return &pieces{g: g, n: n, masks: map[int]*Node{}}
-}
-
-// split applies fn to contiguous pieces of x along its first axis and
-// concatenates the results along the first axis. fn must treat the rows of
-// its argument independently.
-func (p *pieces) split(x *Node, fn func(*Node) *Node) *Node {
-	rows := x.Shape().Dimensions[0]
-	n := min(p.n, rows)
-	if n <= 1 {
-		return fn(x)
-	}
-	parts := make([]*Node, n)
-	for i := range n {
-		parts[i] = fn(Slice(x, AxisRange(i*rows/n, (i+1)*rows/n)))
-	}
-	return Concatenate(parts, 0)
-}
-
-// causalMask is true where query q may attend to key k (k ≤ q), for each of
-// heads heads: [heads,T,T].
-func (p *pieces) causalMask(heads, T int) *Node {
-	if m, ok := p.masks[heads]; ok {
-		return m
-	}
-	m := BroadcastToDims(InsertAxes(LowerTriangular(p.g, T), 0), heads, T, T)
-	p.masks[heads] = m
-	return m
+	return v.ValueGraph(f.g)
 }

@@ -147,3 +147,41 @@ func firstInvalid(s string) int {
 	}
 	return -1
 }
+
+// FuzzParsePoint parses arbitrary tap names for models of arbitrary depth. ParsePoint must never panic; errors are
+// one line quoting the name; an accepted point has a known kind and an index in range, and a single point's Name
+// parses back to it.
+func FuzzParsePoint(f *testing.F) {
+	for _, s := range []string{
+		"h.3.attn.c_proj", "h.35.mlp.c_proj", "h.*.mlp.c_proj", "attn.c_proj", "hidden_states", "hidden_states.36",
+		"hidden_states.*", "blocks.3.hook_mlp_out", "blocks.0.hook_resid_pre", "blocks.2.attn.hook_pattern",
+		"ln_final.hook_normalized", " h.1.resid_mid ", "h.1.hidden_states", "h.-1.attn.c_proj", "h.99.attn.c_proj",
+		"h..attn.c_proj", "h.3", "blocks.3.hook_nothing", "hidden_states.+1", "h.0x1.mlp.act", "",
+	} {
+		f.Add(s, 36)
+	}
+	f.Add("hidden_states.0", 0)
+	f.Add("ln_final.hook_normalized", -3)
+	f.Add("hidden_states.9223372036854775807", 9223372036854775807)
+	f.Fuzz(func(t *testing.T, name string, nLayer int) {
+		p, err := gpt2.ParsePoint(name, nLayer)
+		if err != nil {
+			if msg := err.Error(); strings.Contains(msg, "\n") && !strings.Contains(name, "\n") {
+				t.Fatalf("error %q is not one line", msg)
+			}
+			return
+		}
+		if !p.Kind.Valid() {
+			t.Fatalf("ParsePoint(%q, %d) = %+v: unknown kind", name, nLayer, p)
+		}
+		if p.Layer < gpt2.AllLayers || p.Layer >= p.Kind.Count(nLayer) {
+			t.Fatalf("ParsePoint(%q, %d) = %+v: index out of range [-1, %d)", name, nLayer, p, p.Kind.Count(nLayer))
+		}
+		if p.Layer >= 0 {
+			back, err := gpt2.ParsePoint(p.Name(), nLayer)
+			if err != nil || back != p {
+				t.Fatalf("ParsePoint(%q) = %+v, but its name %q parses to %+v, %v", name, p, p.Name(), back, err)
+			}
+		}
+	})
+}

@@ -2,7 +2,6 @@ package gpt2
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/gomlx/gomlx/backends"
@@ -87,41 +86,6 @@ func (m *Model) decodeToDevice(dims []int, decode func([]float32) error, scratch
 	return tensors.FromBuffer(b, buf)
 }
 
-// NewFromWeights builds a Model from weights already in memory (for example
-// made by a test), placing them on backend.
-func NewFromWeights(w *Weights, backend backends.Backend) (*Model, error) {
-	if err := w.Config.Validate(); err != nil {
-		return nil, err
-	}
-	m := &Model{Config: w.Config, Dir: w.Dir, Backend: backend, Context: context.New()}
-	for name, want := range ExpectedShapes(w.Config) {
-		t, ok := w.Tensors[name]
-		if !ok {
-			return nil, fmt.Errorf("weights: tensor %q is missing", name)
-		}
-		if got := t.Shape().Dimensions; !equalInts(got, want) {
-			return nil, fmt.Errorf("weights: tensor %q has shape %v, the config needs %v", name, got, want)
-		}
-		if err := m.setWeight(name, t); err != nil {
-			return nil, err
-		}
-	}
-	return m, nil
-}
-
-// setWeight moves one F32 host weight to the backend (sharing its buffer where
-// the backend allows, which frees the host copy) and records it.
-func (m *Model) setWeight(name string, t *tensors.Tensor) error {
-	if err := t.MaterializeOnDevice(m.Backend, true, 0); err != nil {
-		return fmt.Errorf("place weight %s on backend %s: %w", name, m.Backend.Name(), err)
-	}
-	if !t.IsShared() {
-		t.FinalizeLocal() // the device copy is the one we keep
-	}
-	m.setVariable(name, t)
-	return nil
-}
-
 // setVariable records t as the variable named by its Hugging Face path.
 func (m *Model) setVariable(name string, t *tensors.Tensor) {
 	scope, leaf := splitWeightName(name)
@@ -155,21 +119,4 @@ func (m *Model) Finalize() {
 func splitWeightName(name string) (scope []string, leaf string) {
 	parts := strings.Split(name, ".")
 	return parts[:len(parts)-1], parts[len(parts)-1]
-}
-
-// layerScope is the context scope of block l: /h/{l}.
-func layerScope(ctx *context.Context, l int) *context.Context {
-	return ctx.In("h").In(strconv.Itoa(l))
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -10,7 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
+	"strings"
 
 	"github.com/gpt2taps/gpt2taps/internal/stfile"
 )
@@ -177,7 +177,6 @@ type rndSpec struct {
 // rndSpecs lists the tensors of a random checkpoint for cfg in model order (buffers after ln_1, as transformers
 // saved them).
 func rndSpecs(cfg Config, buffers bool) []rndSpec {
-	want := ExpectedShapes(cfg)
 	d, i, l2 := float64(cfg.NEmbd), float64(cfg.NInner), float64(2*cfg.NLayer)
 	scale := map[string][2]float64{ // suffix → mean, std
 		"ln_1.weight": {1, 0.1}, "ln_1.bias": {0, 0.05},
@@ -187,23 +186,37 @@ func rndSpecs(cfg Config, buffers bool) []rndSpec {
 		"mlp.c_fc.weight": {0, 1 / math.Sqrt(d)}, "mlp.c_fc.bias": {0, 0.02},
 		"mlp.c_proj.weight": {0, 1 / math.Sqrt(i*l2)}, "mlp.c_proj.bias": {0, 0.02},
 	}
-	normal := func(name string, mean, std float64) rndSpec {
-		return rndSpec{name: name, shape: want[name], kind: rndNormal, mean: mean, std: std}
-	}
-	specs := []rndSpec{normal("wte.weight", 0, 0.1), normal("wpe.weight", 0, 0.05)}
-	for l := range cfg.NLayer {
-		h := "h." + strconv.Itoa(l) + "."
-		for _, s := range wtBlockNames {
-			specs = append(specs, normal(h+s, scale[s][0], scale[s][1]))
-			if s == "ln_1.bias" && buffers {
-				p := cfg.NPositions
-				specs = append(specs,
-					rndSpec{name: h + "attn.bias", shape: []int{1, 1, p, p}, kind: rndCausal},
-					rndSpec{name: h + "attn.masked_bias", shape: []int{}, kind: rndMasked})
-			}
+	var specs []rndSpec
+	for _, w := range cfg.Weights() {
+		mean, std := 0.0, 0.05
+		switch suffix := blockSuffix(w.Name); {
+		case w.Name == "wte.weight":
+			std = 0.1
+		case w.Name == "ln_f.weight":
+			mean, std = 1, 0.1
+		case scale[suffix] != [2]float64{}:
+			mean, std = scale[suffix][0], scale[suffix][1]
+		}
+		specs = append(specs, rndSpec{name: w.Name, shape: w.Shape, kind: rndNormal, mean: mean, std: std})
+		if strings.HasSuffix(w.Name, ".ln_1.bias") && buffers {
+			h, p := strings.TrimSuffix(w.Name, "ln_1.bias"), cfg.NPositions
+			specs = append(specs,
+				rndSpec{name: h + "attn.bias", shape: []int{1, 1, p, p}, kind: rndCausal},
+				rndSpec{name: h + "attn.masked_bias", shape: []int{}, kind: rndMasked})
 		}
 	}
-	return append(specs, normal("ln_f.weight", 1, 0.1), normal("ln_f.bias", 0, 0.05))
+	return specs
+}
+
+// blockSuffix is a block weight's name within its block ("attn.c_proj.weight"
+// for "h.3.attn.c_proj.weight"), or "" for other weights.
+func blockSuffix(name string) string {
+	rest, ok := strings.CutPrefix(name, "h.")
+	if !ok {
+		return ""
+	}
+	_, suffix, _ := strings.Cut(rest, ".")
+	return suffix
 }
 
 // writer returns a function streaming the tensor's values, encoded as dtype, chunk by chunk.

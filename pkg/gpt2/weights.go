@@ -26,57 +26,8 @@ const (
 	wtPrefix     = "transformer."                 // GPT2LMHeadModel's prefix for the GPT2Model weights
 )
 
-// wtNames returns the canonical weight names of cfg in model order: wte, wpe, the blocks, ln_f.
-func wtNames(cfg Config) []string {
-	names := []string{"wte.weight", "wpe.weight"}
-	for l := range cfg.NLayer {
-		for _, s := range wtBlockNames {
-			names = append(names, "h."+strconv.Itoa(l)+"."+s)
-		}
-	}
-	return append(names, "ln_f.weight", "ln_f.bias")
-}
-
-// wtBlockNames are the weights of one block, without the "h.{l}." prefix, in model order.
-var wtBlockNames = []string{
-	"ln_1.weight", "ln_1.bias",
-	"attn.c_attn.weight", "attn.c_attn.bias", "attn.c_proj.weight", "attn.c_proj.bias",
-	"ln_2.weight", "ln_2.bias",
-	"mlp.c_fc.weight", "mlp.c_fc.bias", "mlp.c_proj.weight", "mlp.c_proj.bias",
-}
-
 // wtBufferName matches the attention-mask buffers older transformers versions saved with each block.
 var wtBufferName = regexp.MustCompile(`^h\.(\d+)\.attn\.(bias|masked_bias)$`)
-
-// ExpectedShapes returns the shape of every weight of a GPT-2 with configuration cfg, by canonical name: the
-// Hugging Face GPT2Model name without the "transformer." prefix. With D = NEmbd, I = NInner, V = VocabSize and
-// P = NPositions: wte.weight [V,D], wpe.weight [P,D], ln_f.{weight,bias} [D], and for each block l
-// h.{l}.ln_1.{weight,bias} [D], h.{l}.attn.c_attn.weight [D,3D] and .bias [3D], h.{l}.attn.c_proj.weight [D,D]
-// and .bias [D], h.{l}.ln_2.{weight,bias} [D], h.{l}.mlp.c_fc.weight [D,I] and .bias [I], h.{l}.mlp.c_proj.weight
-// [I,D] and .bias [D]. The linear layers are Hugging Face Conv1D modules, whose weights are [in, out]: y = x·W + b.
-func ExpectedShapes(cfg Config) map[string][]int {
-	d, i := cfg.NEmbd, cfg.NInner
-	block := map[string][]int{
-		"ln_1.weight": {d}, "ln_1.bias": {d},
-		"attn.c_attn.weight": {d, 3 * d}, "attn.c_attn.bias": {3 * d},
-		"attn.c_proj.weight": {d, d}, "attn.c_proj.bias": {d},
-		"ln_2.weight": {d}, "ln_2.bias": {d},
-		"mlp.c_fc.weight": {d, i}, "mlp.c_fc.bias": {i},
-		"mlp.c_proj.weight": {i, d}, "mlp.c_proj.bias": {d},
-	}
-	m := map[string][]int{
-		"wte.weight":  {cfg.VocabSize, d},
-		"wpe.weight":  {cfg.NPositions, d},
-		"ln_f.weight": {d},
-		"ln_f.bias":   {d},
-	}
-	for l := range cfg.NLayer {
-		for name, shape := range block {
-			m["h."+strconv.Itoa(l)+"."+name] = slices.Clone(shape)
-		}
-	}
-	return m
-}
 
 // Weights are the parameters of a GPT-2 as float32 tensors.
 type Weights struct {
@@ -126,7 +77,8 @@ func LoadWeights(dir string, cfg Config, opts LoadOptions) (*Weights, error) {
 		return nil, err
 	}
 	w := &Weights{Config: cfg, Dir: dir, Tensors: make(map[string]*tensors.Tensor, len(plan))}
-	for _, name := range wtNames(cfg) {
+	for _, wt := range cfg.Weights() {
+		name := wt.Name
 		src := plan[name]
 		if opts.Decode != nil {
 			if err := opts.Decode(name, slices.Clone(src.shape), src.decodeInto); err != nil {
@@ -301,9 +253,9 @@ func (ck *wtCheckpoint) plan(cfg Config) (map[string]wtSource, error) {
 			"check that config.json belongs to these weights", unexpected[0], len(unexpected), cfgDesc)
 	}
 	var missing []string
-	for _, name := range wtNames(cfg) {
-		if _, ok := plan[name]; !ok {
-			missing = append(missing, name)
+	for _, w := range cfg.Weights() {
+		if _, ok := plan[w.Name]; !ok {
+			missing = append(missing, w.Name)
 		}
 	}
 	if len(missing) > 0 {
@@ -311,7 +263,8 @@ func (ck *wtCheckpoint) plan(cfg Config) (map[string]wtSource, error) {
 			"that config.json belongs to these weights, or download the checkpoint again",
 			missing[0], ck.where, len(missing), len(want), cfgDesc)
 	}
-	for _, name := range wtNames(cfg) {
+	for _, w := range cfg.Weights() {
+		name := w.Name
 		src := plan[name]
 		if !slices.Equal(src.shape, want[name]) {
 			return nil, fail("tensor %q in %s has shape %v, want %v for a GPT-2 with %s: config.json and the "+

@@ -77,7 +77,11 @@ func TestWeightsRoundTrip(t *testing.T) {
 			if w.Dir != dir || w.Config != cfg {
 				t.Errorf("Dir, Config = %s, %+v", w.Dir, w.Config)
 			}
-			if !slices.Equal(order, wtNames(cfg)) {
+			var names []string
+			for _, wt := range cfg.Weights() {
+				names = append(names, wt.Name)
+			}
+			if !slices.Equal(order, names) {
 				t.Errorf("Each saw %v, want every weight once in model order", order)
 			}
 			shapes := ExpectedShapes(cfg)

@@ -3,8 +3,7 @@ package lesson
 import (
 	"fmt"
 	"math"
-	"sort"
-
+	
 	"github.com/gpt2taps/gpt2taps/pkg/analysis"
 )
 
@@ -141,13 +140,13 @@ func checkClaims(a *Analysis) Claims {
 			break
 		}
 		others := append([]float64(nil), row[1:]...)
-		if med := median(others); med > 0 {
+		if med := analysis.Median(others); med > 0 {
 			ratios = append(ratios, row[0]/med)
 		}
 	}
 	c.Token0StepRatio = Num(math.NaN())
 	if len(ratios) > 0 {
-		c.Token0StepRatio = Num(median(ratios))
+		c.Token0StepRatio = Num(analysis.Median(ratios))
 	}
 	c.Token0Outlier = float64(c.Token0StepRatio) >= OutlierRatio
 	for _, set := range a.Correlations {
@@ -192,17 +191,4 @@ func countSignificant(cs []analysis.Correlation) int {
 		}
 	}
 	return n
-}
-
-func median(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	n := len(s)
-	if n == 0 {
-		return math.NaN()
-	}
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gpt2taps/gpt2taps/pkg/analysis"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/viz"
 )
@@ -24,6 +25,25 @@ func FigureNames() []string {
 	return []string{FigLesson, FigCosHeatmap, FigStepHeatmaps, FigCorrelations, FigScatter}
 }
 
+// minTokens is how many tokens a figure needs, where it needs more than one:
+// the correlations are over tokens 1…T−1 and need 3 of them (with fewer, r is
+// undefined), the scatter plots draw tokens 1…T−1.
+var minTokens = map[string]int{FigCorrelations: 4, FigScatter: 2}
+
+// TooFewTokens says why figure name cannot be drawn for this text (it needs
+// more tokens, and how many), or returns nil when it can.
+func (a *Analysis) TooFewTokens(name string) error {
+	need, T := minTokens[name], len(a.Taps.IDs)
+	if T >= need {
+		return nil
+	}
+	why := "they plot tokens 1… (token 0 is left out)"
+	if name == FigCorrelations {
+		why = "a correlation over tokens 1… needs 3 of them"
+	}
+	return fmt.Errorf("figure %s needs a text of at least %d tokens (%s); this text has %d", name, need, why, T)
+}
+
 // TokenLabels are the tokens as axis labels (see gpt2.TokenLabel).
 func (t *Taps) TokenLabels() []string {
 	labels := make([]string, len(t.Tokens))
@@ -35,6 +55,9 @@ func (t *Taps) TokenLabels() []string {
 
 // Figure draws one of the lesson's figures by name.
 func (a *Analysis) Figure(name string) (*viz.Figure, error) {
+	if err := a.TooFewTokens(name); err != nil {
+		return nil, err
+	}
 	switch name {
 	case FigLesson:
 		return viz.LessonFigure(a.CosStats, a.Histogram, a.NullStd, viz.LessonOptions{
@@ -45,10 +68,18 @@ func (a *Analysis) Figure(name string) (*viz.Figure, error) {
 	case FigStepHeatmaps:
 		return viz.StepLengthHeatmaps(a.Steps, a.Taps.TokenLabels())
 	case FigCorrelations:
-		if len(a.Correlations) == 0 {
-			return nil, fmt.Errorf("figure %s: too few tokens for correlations (need at least 4)", name)
+		var sets []analysis.CorrelationSet
+		for _, c := range []struct {
+			method string
+			first  int
+		}{{analysis.MethodPearson, 1}, {analysis.MethodPearson, 0}, {analysis.MethodSpearman, 0}} {
+			set, ok := a.Correlation(c.method, c.first)
+			if !ok {
+				return nil, fmt.Errorf("figure %s: the %s correlations from token %d were not computed", name, c.method, c.first)
+			}
+			sets = append(sets, set)
 		}
-		return viz.CorrelationPlot(a.Correlations[:3]...)
+		return viz.CorrelationPlot(sets...)
 	case FigScatter:
 		return viz.ScatterGrid(a.Steps, viz.ScatterLayers(a.Taps.Config.NLayer), 1)
 	}
@@ -56,36 +87,37 @@ func (a *Analysis) Figure(name string) (*viz.Figure, error) {
 }
 
 // WriteReport writes every figure in each format ("png", "svg") and
-// summary.json into dir, and returns the paths written.
-func (a *Analysis) WriteReport(dir string, formats []string) ([]string, error) {
+// summary.json into dir, and returns the paths written. A figure the text is
+// too short for is left out, and notes says so (see TooFewTokens).
+func (a *Analysis) WriteReport(dir string, formats []string) (written, notes []string, err error) {
 	for _, f := range formats {
 		if f != "png" && f != "svg" {
-			return nil, fmt.Errorf("unknown figure format %q: use png and/or svg", f)
+			return nil, nil, fmt.Errorf("unknown figure format %q: use png and/or svg", f)
 		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create the output directory: %w: choose a writable output directory", err)
+		return nil, nil, fmt.Errorf("create the output directory: %w: choose a writable output directory", err)
 	}
-	var written []string
 	for _, name := range FigureNames() {
-		if name == FigCorrelations && len(a.Correlations) == 0 {
+		if err := a.TooFewTokens(name); err != nil {
+			notes = append(notes, err.Error())
 			continue
 		}
 		fig, err := a.Figure(name)
 		if err != nil {
-			return written, err
+			return written, notes, err
 		}
 		for _, format := range formats {
 			path := filepath.Join(dir, name+"."+format)
 			if err := fig.Save(path); err != nil {
-				return written, err
+				return written, notes, err
 			}
 			written = append(written, path)
 		}
 	}
 	path := filepath.Join(dir, "summary.json")
 	if err := a.Summary().WriteJSON(path); err != nil {
-		return written, err
+		return written, notes, err
 	}
-	return append(written, path), nil
+	return append(written, path), notes, nil
 }

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gpt2taps/gpt2taps/internal/stfile"
@@ -43,14 +43,14 @@ func TestCaptureCachesAndReloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !first.Computed || first.CachePath == "" {
-		t.Fatalf("first capture: computed %v, cache %q; want computed and cached", first.Computed, first.CachePath)
+	if !first.Info.Computed || first.Info.CachePath == "" {
+		t.Fatalf("first capture: %+v; want computed and cached", first.Info)
 	}
 	second, err := lesson.Capture(context.Background(), text, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.Computed {
+	if second.Info.Computed {
 		t.Fatal("second capture of the same text recomputed instead of loading the cache")
 	}
 	for name, pair := range map[string][2][]float32{
@@ -74,113 +74,8 @@ func TestCaptureCachesAndReloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !third.Computed {
+	if !third.Info.Computed {
 		t.Error("a different text was served from the cache")
-	}
-}
-
-func TestCorruptCacheIsRecomputed(t *testing.T) {
-	ckpt := checkpoint(t, 2)
-	var log bytes.Buffer
-	o := lesson.Options{Model: ckpt, Backend: "go", CacheDir: t.TempDir(), Log: &log}
-	first, err := lesson.Capture(context.Background(), text, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, corrupt := range []struct {
-		name string
-		fn   func(data []byte) []byte
-	}{
-		{"truncated", func(d []byte) []byte { return d[:len(d)/2] }},
-		{"flipped byte", func(d []byte) []byte { d[len(d)-100] ^= 0x40; return d }},
-		{"garbage", func([]byte) []byte { return []byte("not a safetensors file") }},
-	} {
-		t.Run(corrupt.name, func(t *testing.T) {
-			data, err := os.ReadFile(first.CachePath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(first.CachePath, corrupt.fn(data), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			log.Reset()
-			again, err := lesson.Capture(context.Background(), text, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !again.Computed {
-				t.Fatal("a corrupt cache file was used")
-			}
-			if !strings.Contains(log.String(), "ignoring the cached taps") {
-				t.Errorf("the corruption was not reported: %q", log.String())
-			}
-			for i := range first.Cosine {
-				if first.Cosine[i] != again.Cosine[i] {
-					t.Fatal("recomputed cosines differ")
-				}
-			}
-		})
-	}
-}
-
-func TestReadOnlyCacheFallsBack(t *testing.T) {
-	// A cache directory below a regular file cannot be created, even by root
-	// (who ignores permission bits).
-	ckpt := checkpoint(t, 2)
-	blocker := filepath.Join(t.TempDir(), "file")
-	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var log bytes.Buffer
-	o := lesson.Options{Model: ckpt, Backend: "go", CacheDir: filepath.Join(blocker, "cache"), Log: &log}
-	res, err := lesson.Capture(context.Background(), text, o)
-	if err != nil {
-		t.Fatalf("an unwritable cache must not fail the capture: %v", err)
-	}
-	if !res.Computed || res.CachePath != "" {
-		t.Errorf("computed %v, cache path %q; want computed and no cache path", res.Computed, res.CachePath)
-	}
-	if !strings.Contains(log.String(), "could not be cached") || !strings.Contains(log.String(), lesson.EnvCache) {
-		t.Errorf("log %q should explain and name %s", log.String(), lesson.EnvCache)
-	}
-}
-
-func TestConcurrentCapturesShareOneComputation(t *testing.T) {
-	ckpt := checkpoint(t, 2)
-	o := lesson.Options{Model: ckpt, Backend: "go", CacheDir: t.TempDir()}
-	var wg sync.WaitGroup
-	results := make([]*lesson.Taps, 3)
-	errs := make([]error, 3)
-	for i := range results {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], errs[i] = lesson.Capture(context.Background(), text, o)
-		}()
-	}
-	wg.Wait()
-	computed := 0
-	for i, r := range results {
-		if errs[i] != nil {
-			t.Fatalf("capture %d: %v", i, errs[i])
-		}
-		if r.Computed {
-			computed++
-		}
-		for j := range r.Cosine {
-			if r.Cosine[j] != results[0].Cosine[j] {
-				t.Fatal("concurrent captures returned different values")
-			}
-		}
-	}
-	if computed != 1 {
-		t.Errorf("%d of 3 concurrent captures ran the model; the lock should make it 1", computed)
-	}
-	entries, _ := os.ReadDir(o.CacheDir)
-	for _, e := range entries {
-		if strings.Contains(e.Name(), ".tmp-") {
-			t.Errorf("temporary file %s left in the cache", e.Name())
-		}
 	}
 }
 
@@ -264,12 +159,12 @@ func TestAnalyzeSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	written, err := a.WriteReport(dir, []string{"png", "svg"})
+	written, notes, err := a.WriteReport(dir, []string{"png", "svg"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(written) != 2*len(lesson.FigureNames())+1 {
-		t.Errorf("wrote %d files: %v", len(written), written)
+	if len(written) != 2*len(lesson.FigureNames())+1 || len(notes) != 0 {
+		t.Errorf("wrote %d files: %v; notes %q", len(written), written, notes)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
 	if err != nil {
@@ -327,5 +222,49 @@ func TestAnalyzeSummary(t *testing.T) {
 	}
 	if math.Abs(float64(s.Cosine.NullStd)-1/math.Sqrt(32)) > 1e-12 {
 		t.Errorf("null std %v, want 1/√32", s.Cosine.NullStd)
+	}
+}
+
+// TestShortTexts: a text of 1, 2 or 3 tokens gets every number and figure
+// that is defined for it; what needs more tokens is left out with a note
+// saying how many it needs.
+func TestShortTexts(t *testing.T) {
+	ckpt := checkpoint(t, 3)
+	o := lesson.Options{Model: ckpt, Backend: "go", CacheDir: t.TempDir()}
+	for _, tc := range []struct {
+		text    string
+		skipped []string
+	}{
+		{"Hi", []string{lesson.FigCorrelations, lesson.FigScatter}},
+		{"Hi there", []string{lesson.FigCorrelations}},
+		{"Hi there you", []string{lesson.FigCorrelations}},
+		{"Hi there, you", nil},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			tp, err := lesson.Capture(context.Background(), tc.text, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := lesson.Analyze(tp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			written, notes, err := a.WriteReport(t.TempDir(), []string{"png"})
+			if err != nil {
+				t.Fatalf("%d tokens: %v", len(tp.IDs), err)
+			}
+			if len(written) != len(lesson.FigureNames())-len(tc.skipped)+1 || len(notes) != len(tc.skipped) {
+				t.Fatalf("%d tokens: wrote %v, notes %q; want all but %v", len(tp.IDs), written, notes, tc.skipped)
+			}
+			for i, name := range tc.skipped {
+				if !strings.Contains(notes[i], name) || !strings.Contains(notes[i], "at least") ||
+					!strings.Contains(notes[i], fmt.Sprintf("this text has %d", len(tp.IDs))) {
+					t.Errorf("note %q should name %s, how many tokens it needs and how many there are", notes[i], name)
+				}
+				if _, err := a.Figure(name); err == nil || err.Error() != notes[i] {
+					t.Errorf("Figure(%s) = %v, want the note's error", name, err)
+				}
+			}
+		})
 	}
 }

@@ -4,14 +4,15 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+
+	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
 // Environment variables that override a notebook's or command's settings.
 const (
 	EnvModel    = "GPT2TAPS_MODEL"     // Hub id or checkpoint directory
 	EnvTextFile = "GPT2TAPS_TEXT_FILE" // a file whose contents replace the text
-	EnvCache    = "GPT2TAPS_CACHE"     // the tap cache directory
+	EnvCache    = taps.EnvCache        // the tap cache directory
 )
 
 // DefaultModel is the model of the original lesson.
@@ -21,7 +22,7 @@ const DefaultModel = "gpt2-large"
 type Options struct {
 	Model    string    // Hub id or directory; "" → DefaultModel
 	Backend  string    // GoMLX backend ("" → GOMLX_BACKEND, else auto)
-	CacheDir string    // tap cache; "" → DefaultCacheDir()
+	CacheDir string    // tap cache; "" → taps.DefaultCacheDir()
 	HFCache  string    // Hugging Face hub cache; "" → HF_HUB_CACHE / HF_HOME / ~/.cache/huggingface/hub
 	Offline  bool      // never use the network
 	Log      io.Writer // progress and notes (nil → discarded)
@@ -47,17 +48,9 @@ func (o Options) ModelOrDefault() string {
 	return o.Model
 }
 
-// DefaultCacheDir is $GPT2TAPS_CACHE, else <user cache dir>/gpt2taps/taps
-// (~/.cache/gpt2taps/taps on Linux).
-func DefaultCacheDir() string {
-	if c := os.Getenv(EnvCache); c != "" {
-		return c
-	}
-	base, err := os.UserCacheDir()
-	if err != nil {
-		base = os.TempDir()
-	}
-	return filepath.Join(base, "gpt2taps", "taps")
+// Source is where o's model runs, for taps.Prepare.
+func (o Options) Source() taps.Source {
+	return taps.Source{Model: o.ModelOrDefault(), Backend: o.Backend, HFCache: o.HFCache, Offline: o.Offline, Log: o.Log}
 }
 
 // Text returns the text to analyse: the contents of $GPT2TAPS_TEXT_FILE when
@@ -69,14 +62,7 @@ func Text(text string) (string, error) {
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w (unset it to use the notebook's text)", EnvTextFile, err)
+		return "", fmt.Errorf("%s: %w (unset it to use the text given in code)", EnvTextFile, err)
 	}
 	return string(data), nil
-}
-
-func (o Options) log() io.Writer {
-	if o.Log == nil {
-		return io.Discard
-	}
-	return o.Log
 }

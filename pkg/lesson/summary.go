@@ -76,7 +76,7 @@ func (a *Analysis) Summary() Summary {
 	t := a.Taps
 	L, T, D := t.Dims()
 	s := Summary{
-		Model: t.Model, ModelDir: t.ModelDir, Backend: t.Backend,
+		Model: t.Model, ModelDir: t.Info.Dir, Backend: t.Info.Backend,
 		NLayer: L, NEmbd: D, NHead: t.Config.NHead, NTokens: T, IDs: t.IDs, Tokens: t.Tokens,
 		Cosine: CosineSummary{
 			PerLayerMean: nums(a.CosStats.Mean),

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"runtime/debug"
 	"runtime/metrics"
-	"slices"
 	"strings"
 	"sync"
 
@@ -15,50 +14,13 @@ import (
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 )
 
-// Request says what a capture returns.
-type Request struct {
-	// Taps are the points whose values come back, stacked per kind.
-	Taps Selection
-	// Reductions are computed inside the graph from whole stacks; only their
-	// results come back.
-	Reductions []Reduction
-	// Logits asks for the language-model head's output [T,V] as well.
-	Logits bool
-}
-
-// Result holds what one capture returned, as host tensors.
-type Result struct {
-	NLayer  int // depth of the model that produced the result
-	IDs     []int
-	Stacks  map[Kind]*Stack
-	Reduced map[string]*tensors.Tensor
-	Logits  *tensors.Tensor
-}
-
-// Stack is the selected points of one kind, stacked along the first axis:
-// Tensor's shape is [len(Indices), …point shape].
-type Stack struct {
-	Kind    Kind
-	Indices []int
-	Tensor  *tensors.Tensor
-}
-
-// Float32 returns a copy of the stack's values, row-major.
-func (s *Stack) Float32() []float32 {
-	return tensors.MustCopyFlatData[float32](s.Tensor)
-}
-
-// Dims returns the stack's shape.
-func (s *Stack) Dims() []int {
-	return s.Tensor.Shape().Dimensions
-}
-
 // Capturer runs the forward pass of one model for one Request. It keeps the
 // compiled graphs: running again with the same number of tokens reuses them
 // (a new length means a new compile, as always with GoMLX/XLA).
 type Capturer struct {
 	model *gpt2.Model
 	req   Request
+	sel   Selection
 	mu    sync.Mutex
 	exec  *context.Exec
 	order []outputSlot
@@ -66,40 +28,24 @@ type Capturer struct {
 
 // outputSlot says what the i-th graph output is.
 type outputSlot struct {
-	kind      Kind   // a stack, or
-	reduction string // a reduction, or
-	logits    bool   // the logits
+	kind      gpt2.Kind // a stack, or
+	reduction string    // a reduction, or
+	logits    bool      // the logits
 }
 
-// NewCapturer prepares a capture of req on model m. The request must ask for
-// something and name only kinds that exist.
+// NewCapturer prepares a capture of req on model m: it checks the request
+// and compiles nothing yet (each new number of tokens compiles once, on its
+// first Run).
 func NewCapturer(m *gpt2.Model, req Request) (*Capturer, error) {
 	if m == nil {
 		return nil, fmt.Errorf("capture: no model")
 	}
-	if req.Taps.nLayer != 0 && req.Taps.nLayer != m.Config.NLayer {
-		return nil, fmt.Errorf("capture: the tap selection was made for %d layers, the model has %d", req.Taps.nLayer, m.Config.NLayer)
+	sel, err := req.check(m.Config.NLayer)
+	if err != nil {
+		return nil, fmt.Errorf("capture: %w", err)
 	}
-	if req.Taps.Empty() && len(req.Reductions) == 0 && !req.Logits {
-		return nil, fmt.Errorf("capture: nothing requested: select taps (e.g. h.*.attn.c_proj), add a reduction or ask for logits")
-	}
-	seen := map[string]bool{}
-	for _, r := range req.Reductions {
-		if r.Name == "" || r.Fn == nil || len(r.Inputs) == 0 {
-			return nil, fmt.Errorf("capture: reduction %q needs a name, inputs and a function", r.Name)
-		}
-		if seen[r.Name] {
-			return nil, fmt.Errorf("capture: two reductions are named %q", r.Name)
-		}
-		seen[r.Name] = true
-		for _, k := range r.Inputs {
-			if !k.Valid() {
-				return nil, fmt.Errorf("capture: reduction %q uses unknown tap kind %q (known: %s)", r.Name, k, kindList())
-			}
-		}
-	}
-	c := &Capturer{model: m, req: req}
-	for _, k := range req.Taps.Kinds() {
+	c := &Capturer{model: m, req: req, sel: sel}
+	for _, k := range sel.Kinds() {
 		c.order = append(c.order, outputSlot{kind: k})
 	}
 	for _, r := range req.Reductions {
@@ -116,14 +62,16 @@ func NewCapturer(m *gpt2.Model, req Request) (*Capturer, error) {
 	return c, nil
 }
 
-// Capture runs one forward pass of m on ids and returns what req asks for.
-// To capture several texts, make one Capturer and call Run for each.
-func Capture(m *gpt2.Model, ids []int, req Request) (*Result, error) {
+// Run runs the forward pass of m once on in and returns what req asks for:
+// the one call from a text (or token ids) to its taps, like TransformerLens's
+// run_with_cache. To run several texts, make one Capturer and call its Run for
+// each.
+func Run(m *gpt2.Model, in Input, req Request) (*Result, error) {
 	c, err := NewCapturer(m, req)
 	if err != nil {
 		return nil, err
 	}
-	return c.Run(ids)
+	return c.Run(in)
 }
 
 // captureGCSlack is how much garbage a forward pass may leave before the
@@ -154,20 +102,15 @@ func heapBytes() uint64 {
 	return s[0].Value.Uint64()
 }
 
-// Run captures the taps for one sequence of token ids.
-func (c *Capturer) Run(ids []int) (res *Result, err error) {
+// Run tokenizes and checks in (see Input.Encode) and captures the taps.
+func (c *Capturer) Run(in Input) (res *Result, err error) {
 	cfg := c.model.Config
-	if len(ids) == 0 {
-		return nil, fmt.Errorf("capture: the text has no tokens: give a non-empty text")
+	enc, err := in.Encode(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("capture: %w", err)
 	}
-	if len(ids) > cfg.NPositions {
-		return nil, fmt.Errorf("capture: the text has %d tokens but the model takes at most %d (n_positions): shorten the text", len(ids), cfg.NPositions)
-	}
-	ids32 := make([]int32, len(ids))
-	for i, id := range ids {
-		if id < 0 || id >= cfg.VocabSize {
-			return nil, fmt.Errorf("capture: token id %d at position %d is outside the vocabulary [0, %d)", id, i, cfg.VocabSize)
-		}
+	ids32 := make([]int32, len(enc.IDs))
+	for i, id := range enc.IDs {
 		ids32[i] = int32(id)
 	}
 	c.mu.Lock()
@@ -186,7 +129,7 @@ func (c *Capturer) Run(ids []int) (res *Result, err error) {
 	if len(outputs) != len(c.order) {
 		return nil, fmt.Errorf("capture: internal error: %d outputs for %d requested results", len(outputs), len(c.order))
 	}
-	res = &Result{NLayer: cfg.NLayer, IDs: slices.Clone(ids), Stacks: map[Kind]*Stack{}, Reduced: map[string]*tensors.Tensor{}}
+	res = &Result{Config: cfg, NLayer: cfg.NLayer, IDs: enc.IDs, Tokens: enc.Tokens, Stacks: map[gpt2.Kind]*Stack{}, Reduced: map[string]*tensors.Tensor{}}
 	for i, slot := range c.order {
 		t := outputs[i]
 		switch {
@@ -195,7 +138,7 @@ func (c *Capturer) Run(ids []int) (res *Result, err error) {
 		case slot.reduction != "":
 			res.Reduced[slot.reduction] = t
 		default:
-			res.Stacks[slot.kind] = &Stack{Kind: slot.kind, Indices: c.req.Taps.Indices(slot.kind), Tensor: t}
+			res.Stacks[slot.kind] = &Stack{Kind: slot.kind, Indices: c.sel.Indices(slot.kind), Tensor: t}
 		}
 	}
 	return res, nil
@@ -205,32 +148,28 @@ func (c *Capturer) Run(ids []int) (res *Result, err error) {
 // needs, and returns the requested outputs in c.order.
 func (c *Capturer) buildGraph(ctx *context.Context, ids *graph.Node) []*graph.Node {
 	nLayer := c.model.Config.NLayer
-	needed := map[Kind]bool{}
-	for _, k := range c.req.Taps.Kinds() {
-		needed[k] = true
+	points := map[gpt2.Kind][]*graph.Node{}
+	for _, k := range c.sel.Kinds() {
+		points[k] = make([]*graph.Node, k.Count(nLayer))
 	}
 	for _, r := range c.req.Reductions {
 		for _, k := range r.Inputs {
-			needed[k] = true
+			points[k] = make([]*graph.Node, k.Count(nLayer))
 		}
 	}
-	points := map[Kind][]*graph.Node{}
-	for k := range needed {
-		points[k] = make([]*graph.Node, k.Count(nLayer))
-	}
-	names := pointNames(nLayer, needed)
-	tap := func(name string, x *graph.Node) {
-		if p, ok := names[name]; ok {
-			points[p.Kind][p.Index] = x
+	tap := func(p gpt2.Point, x *graph.Node) *graph.Node {
+		if kept, ok := points[p.Kind]; ok {
+			kept[p.Layer] = x
 		}
+		return x
 	}
 	_, logits := c.model.Forward(ctx, ids, gpt2.ForwardOptions{Tap: tap, Logits: c.req.Logits})
 
 	// Each distinct stack is built once, shared by the outputs and the
 	// reductions that use it.
 	stacks := map[string]*graph.Node{}
-	stacked := func(k Kind, indices []int) *graph.Node {
-		key := string(k) + ":" + joinInts(indices)
+	stacked := func(k gpt2.Kind, indices []int) *graph.Node {
+		key := k.String() + ":" + joinInts(indices)
 		if s, ok := stacks[key]; ok {
 			return s
 		}
@@ -242,13 +181,6 @@ func (c *Capturer) buildGraph(ctx *context.Context, ids *graph.Node) []*graph.No
 		stacks[key] = s
 		return s
 	}
-	all := func(k Kind) []int {
-		idx := make([]int, k.Count(nLayer))
-		for i := range idx {
-			idx[i] = i
-		}
-		return idx
-	}
 	var out []*graph.Node
 	for _, slot := range c.order {
 		switch {
@@ -258,11 +190,11 @@ func (c *Capturer) buildGraph(ctx *context.Context, ids *graph.Node) []*graph.No
 			r := c.reduction(slot.reduction)
 			inputs := make([]*graph.Node, len(r.Inputs))
 			for i, k := range r.Inputs {
-				inputs[i] = stacked(k, all(k))
+				inputs[i] = stacked(k, upTo(k.Count(nLayer)))
 			}
 			out = append(out, r.Fn(inputs))
 		default:
-			out = append(out, stacked(slot.kind, c.req.Taps.Indices(slot.kind)))
+			out = append(out, stacked(slot.kind, c.sel.Indices(slot.kind)))
 		}
 	}
 	return out
@@ -288,18 +220,6 @@ func (c *Capturer) reduction(name string) Reduction {
 		}
 	}
 	panic("unknown reduction " + name)
-}
-
-// pointNames maps the TapFn names of every point of the needed kinds to points.
-func pointNames(nLayer int, needed map[Kind]bool) map[string]Point {
-	names := map[string]Point{}
-	for k := range needed {
-		for i := range k.Count(nLayer) {
-			p := Point{k, i}
-			names[p.Name()] = p
-		}
-	}
-	return names
 }
 
 func firstLine(s string) string {

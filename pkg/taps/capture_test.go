@@ -3,6 +3,7 @@ package taps_test
 import (
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -52,16 +53,16 @@ var ids = []int{15496, 995, 11, 262, 4252, 318, 3621, 13}
 func TestResidualIdentities(t *testing.T) {
 	m := small(t)
 	L, T, D := m.Config.NLayer, len(ids), m.Config.NEmbd
-	res, err := taps.Capture(m, ids, taps.Request{Taps: taps.MustSelect(L,
-		"attn.c_proj", "mlp.c_proj", "hidden_states", "resid_mid", "resid_post")})
+	res, err := taps.Run(m, taps.IDs(ids), taps.Request{Points: []string{
+		"attn.c_proj", "mlp.c_proj", "hidden_states", "resid_mid", "resid_post"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := res.Stacks[taps.AttnOut].Float32()
-	f := res.Stacks[taps.MLPOut].Float32()
-	h := res.Stacks[taps.HiddenStates].Float32()
-	mid := res.Stacks[taps.ResidMid].Float32()
-	post := res.Stacks[taps.ResidPost].Float32()
+	a := res.Stacks[gpt2.AttnOut].Float32()
+	f := res.Stacks[gpt2.MLPOut].Float32()
+	h := res.Stacks[gpt2.HiddenState].Float32()
+	mid := res.Stacks[gpt2.ResidMid].Float32()
+	post := res.Stacks[gpt2.ResidPost].Float32()
 	n := T * D
 	for l := range L {
 		for i := range n {
@@ -95,11 +96,11 @@ func TestResidualIdentities(t *testing.T) {
 
 func TestAttentionPatternIsCausalAndNormalized(t *testing.T) {
 	m := small(t)
-	res, err := taps.Capture(m, ids, taps.Request{Taps: taps.MustSelect(m.Config.NLayer, "blocks.1.attn.hook_pattern")})
+	res, err := taps.Run(m, taps.IDs(ids), taps.Request{Points: []string{"blocks.1.attn.hook_pattern"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := res.Stacks[taps.AttnPattern]
+	st := res.Stacks[gpt2.AttnPattern]
 	if got := st.Dims(); len(got) != 4 || got[0] != 1 || got[1] != m.Config.NHead || got[2] != len(ids) || got[3] != len(ids) {
 		t.Fatalf("pattern dims %v, want [1 %d %d %d]", got, m.Config.NHead, len(ids), len(ids))
 	}
@@ -128,21 +129,21 @@ func TestAttentionPatternIsCausalAndNormalized(t *testing.T) {
 // TestCausality: a later token must not change earlier positions' taps.
 func TestCausality(t *testing.T) {
 	m := small(t)
-	c, err := taps.NewCapturer(m, taps.Request{Taps: taps.MustSelect(m.Config.NLayer, "attn.c_proj")})
+	c, err := taps.NewCapturer(m, taps.Request{Points: []string{"attn.c_proj"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r1, err := c.Run(ids)
+	r1, err := c.Run(taps.IDs(ids))
 	if err != nil {
 		t.Fatal(err)
 	}
 	changed := append([]int(nil), ids...)
 	changed[len(changed)-1] = 42
-	r2, err := c.Run(changed)
+	r2, err := c.Run(taps.IDs(changed))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, b := r1.Stacks[taps.AttnOut].Float32(), r2.Stacks[taps.AttnOut].Float32()
+	a, b := r1.Stacks[gpt2.AttnOut].Float32(), r2.Stacks[gpt2.AttnOut].Float32()
 	T, D := len(ids), m.Config.NEmbd
 	lastDiffers := false
 	for l := range m.Config.NLayer {
@@ -166,18 +167,18 @@ func TestCausality(t *testing.T) {
 func TestReductions(t *testing.T) {
 	m := small(t)
 	L, T, D := m.Config.NLayer, len(ids), m.Config.NEmbd
-	res, err := taps.Capture(m, ids, taps.Request{
-		Taps: taps.MustSelect(L, "attn.c_proj", "hidden_states"),
+	res, err := taps.Run(m, taps.IDs(ids), taps.Request{
+		Points: []string{"attn.c_proj", "hidden_states"},
 		Reductions: []taps.Reduction{
-			taps.NormReduction("attn_norm", taps.AttnOut),
-			taps.StepLengthReduction("hidden_steps", taps.HiddenStates),
+			taps.NormReduction("attn_norm", gpt2.AttnOut),
+			taps.StepLengthReduction("hidden_steps", gpt2.HiddenState),
 		},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := res.Stacks[taps.AttnOut].Float32()
-	h := res.Stacks[taps.HiddenStates].Float32()
+	a := res.Stacks[gpt2.AttnOut].Float32()
+	h := res.Stacks[gpt2.HiddenState].Float32()
 	norms := tensorF32(res.Reduced["attn_norm"])
 	steps := tensorF32(res.Reduced["hidden_steps"])
 	if got := res.Reduced["hidden_steps"].Shape().Dimensions; got[0] != L || got[1] != T {
@@ -204,8 +205,7 @@ func TestReductions(t *testing.T) {
 
 func TestCaptureErrors(t *testing.T) {
 	m := small(t)
-	L := m.Config.NLayer
-	sel := taps.MustSelect(L, "attn.c_proj")
+	sel := []string{"attn.c_proj"}
 	long := make([]int, m.Config.NPositions+1)
 	cases := []struct {
 		name    string
@@ -213,20 +213,25 @@ func TestCaptureErrors(t *testing.T) {
 		req     taps.Request
 		wantErr string
 	}{
-		{"empty text", nil, taps.Request{Taps: sel}, "no tokens"},
-		{"too long", long, taps.Request{Taps: sel}, "17 tokens but the model takes at most 16"},
-		{"id out of range", []int{1, 50257}, taps.Request{Taps: sel}, "outside the vocabulary"},
-		{"negative id", []int{-1}, taps.Request{Taps: sel}, "outside the vocabulary"},
+		{"empty text", nil, taps.Request{Points: sel}, "no tokens"},
+		{"too long", long, taps.Request{Points: sel}, "17 tokens but the model takes at most 16"},
+		{"id out of range", []int{1, 50257}, taps.Request{Points: sel}, "outside the model's vocabulary"},
+		{"negative id", []int{-1}, taps.Request{Points: sel}, "outside the model's vocabulary"},
 		{"nothing requested", ids, taps.Request{}, "nothing requested"},
-		{"selection for another depth", ids, taps.Request{Taps: taps.MustSelect(L+1, "attn.c_proj")}, "made for 4 layers"},
+		{"tap out of range", ids, taps.Request{Points: []string{"h.3.attn.c_proj"}}, "out of range"},
+		{"unknown tap", ids, taps.Request{Points: []string{"h.1.attn.c_attn"}}, "unknown tap"},
+		{"reduction named like a tap", ids, taps.Request{Reductions: []taps.Reduction{
+			taps.NormReduction("attn.c_proj", gpt2.AttnOut)}}, "is a tap name"},
+		{"reduction named logits", ids, taps.Request{Reductions: []taps.Reduction{
+			taps.NormReduction("logits", gpt2.AttnOut)}}, "is taken"},
 		{"duplicate reductions", ids, taps.Request{Reductions: []taps.Reduction{
-			taps.NormReduction("n", taps.AttnOut), taps.NormReduction("n", taps.MLPOut)}}, "two reductions"},
+			taps.NormReduction("n", gpt2.AttnOut), taps.NormReduction("n", gpt2.MLPOut)}}, "two reductions"},
 		{"unknown reduction kind", ids, taps.Request{Reductions: []taps.Reduction{
-			taps.NormReduction("n", taps.Kind("nope"))}}, "unknown tap kind"},
+			taps.NormReduction("n", gpt2.Kind(99))}}, "unknown tap kind"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := taps.Capture(m, tc.ids, tc.req)
+			_, err := taps.Run(m, taps.IDs(tc.ids), tc.req)
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("error = %v, want one containing %q", err, tc.wantErr)
 			}
@@ -237,16 +242,16 @@ func TestCaptureErrors(t *testing.T) {
 func TestFileRoundTrip(t *testing.T) {
 	m := small(t)
 	L := m.Config.NLayer
-	res, err := taps.Capture(m, ids, taps.Request{
-		Taps:       taps.MustSelect(L, "attn.c_proj", "h.1.mlp.c_proj", "hidden_states"),
-		Reductions: []taps.Reduction{taps.CosineReduction("cosine", taps.AttnOut, taps.MLPOut)},
+	res, err := taps.Run(m, taps.IDs(ids), taps.Request{
+		Points:     []string{"attn.c_proj", "h.1.mlp.c_proj", "hidden_states"},
+		Reductions: []taps.Reduction{taps.CosineReduction("cosine", gpt2.AttnOut, gpt2.MLPOut)},
 		Logits:     true,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "taps.safetensors")
-	if err := taps.WriteFile(path, res, map[string]string{"model": "test", "tokens": taps.TokensMetadata([]string{"a", "b"})}); err != nil {
+	if err := taps.WriteFile(path, res, map[string]string{"model": "test"}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := taps.ReadFile(path)
@@ -260,7 +265,10 @@ func TestFileRoundTrip(t *testing.T) {
 	if len(back.IDs) != len(ids) || back.IDs[3] != ids[3] {
 		t.Errorf("ids %v, want %v", back.IDs, ids)
 	}
-	for _, k := range []taps.Kind{taps.AttnOut, taps.MLPOut, taps.HiddenStates} {
+	if !slices.Equal(back.Tokens, res.Tokens) || res.Tokens[0] != "Hello" {
+		t.Errorf("tokens %q, read back %q", res.Tokens, back.Tokens)
+	}
+	for _, k := range []gpt2.Kind{gpt2.AttnOut, gpt2.MLPOut, gpt2.HiddenState} {
 		a, b := res.Stacks[k], back.Stacks[k]
 		if b == nil {
 			t.Fatalf("%s missing after reading back", k)

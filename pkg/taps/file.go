@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
 	"github.com/gpt2taps/gpt2taps/internal/stfile"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 )
 
 // FileFormat identifies taps files written by WriteFile (metadata "format").
@@ -24,7 +25,8 @@ const FileFormat = "gpt2taps.taps/1"
 // each reduction under its name, "logits" [T,V] when captured, and the token
 // ids as I64 "input_ids" [T]. Stacks that hold only some layers record them in
 // the metadata key "<kind>.indices". meta is stored as the file's
-// "__metadata__" (string → string) together with "format", "n_layer" and a
+// "__metadata__" (string → string) together with "format", "n_layer", the
+// model's config.json ("config", when the result has it), the tokens' strings as a JSON list ("tokens", when the result has them) and a
 // CRC-32C of every float tensor ("<name>.crc32c") that ReadFile verifies.
 //
 // The file is written to a temporary file in the same directory and renamed,
@@ -39,25 +41,36 @@ func WriteFile(path string, res *Result, meta map[string]string) error {
 	}
 	metadata["format"] = FileFormat
 	metadata["n_layer"] = strconv.Itoa(res.NLayer)
+	if res.Config.NLayer > 0 {
+		cfg, err := res.Config.MarshalHF()
+		if err != nil {
+			return fmt.Errorf("write taps %s: %w", path, err)
+		}
+		metadata["config"] = string(cfg)
+	}
+	if len(res.Tokens) > 0 {
+		tokens, _ := json.Marshal(res.Tokens)
+		metadata["tokens"] = string(tokens)
+	}
 	var entries []stfile.Entry
 	ids := make([]byte, 8*len(res.IDs))
 	for i, id := range res.IDs {
 		binary.LittleEndian.PutUint64(ids[8*i:], uint64(int64(id)))
 	}
 	entries = append(entries, stfile.Entry{Name: "input_ids", DType: "I64", Shape: []int{len(res.IDs)}, Data: ids})
-	for _, k := range Kinds() {
+	for _, k := range gpt2.Kinds() {
 		s, ok := res.Stacks[k]
 		if !ok {
 			continue
 		}
-		entries = append(entries, f32Entry(string(k), s.Tensor))
-		metadata[string(k)+".crc32c"] = checksum(s.Tensor)
+		entries = append(entries, f32Entry(k.String(), s.Tensor))
+		metadata[k.String()+".crc32c"] = checksum(s.Tensor)
 		if len(s.Indices) != k.Count(res.NLayer) || !isIota(s.Indices) {
-			metadata[string(k)+".indices"] = joinInts(s.Indices)
+			metadata[k.String()+".indices"] = joinInts(s.Indices)
 		}
 	}
 	for name, t := range res.Reduced {
-		if name == "input_ids" || name == "logits" || Kind(name).Valid() {
+		if _, isKind := gpt2.KindByName(name); name == "input_ids" || name == "logits" || isKind {
 			return fmt.Errorf("write taps %s: reduction name %q clashes with a tensor of the file", path, name)
 		}
 		entries = append(entries, f32Entry(name, t))
@@ -89,7 +102,7 @@ func ReadFile(path string) (*File, error) {
 	}
 	defer f.Close()
 	meta := f.Metadata()
-	res := &Result{Stacks: map[Kind]*Stack{}, Reduced: map[string]*tensors.Tensor{}}
+	res := &Result{Stacks: map[gpt2.Kind]*Stack{}, Reduced: map[string]*tensors.Tensor{}}
 	if s, ok := meta["n_layer"]; ok {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
@@ -99,7 +112,7 @@ func ReadFile(path string) (*File, error) {
 	}
 	dtype, shape, ok := f.Info("input_ids")
 	if !ok || dtype != "I64" || len(shape) != 1 {
-		return nil, fmt.Errorf("read taps %s: no I64 input_ids [T] tensor: this is not a taps file (write one with gpt2taps capture)", path)
+		return nil, fmt.Errorf("read taps %s: no I64 input_ids [T] tensor: this is not a taps file", path)
 	}
 	raw, err := f.Bytes("input_ids")
 	if err != nil {
@@ -135,13 +148,13 @@ func ReadFile(path string) (*File, error) {
 			return nil, fmt.Errorf("read taps: %w", err)
 		}
 		t := tensors.FromFlatDataAndDimensions(vals, shape...)
-		switch k := Kind(name); {
+		switch k, isKind := gpt2.KindByName(name); {
 		case name == "logits":
 			if len(shape) != 2 || shape[0] != len(res.IDs) {
 				return nil, fmt.Errorf("read taps %s: logits have shape %v, want [%d, vocabulary] for its %d tokens: the file is corrupt; capture again", path, shape, len(res.IDs), len(res.IDs))
 			}
 			res.Logits = t
-		case k.Valid():
+		case isKind:
 			if err := checkStackShape(k, shape, len(res.IDs)); err != nil {
 				return nil, fmt.Errorf("read taps %s: %w: the file is corrupt; capture again", path, err)
 			}
@@ -155,11 +168,25 @@ func ReadFile(path string) (*File, error) {
 		}
 	}
 	if res.NLayer == 0 { // a file from elsewhere (e.g. the PyTorch reference): infer the depth
-		if s, ok := res.Stacks[HiddenStates]; ok && isIota(s.Indices) {
+		if s, ok := res.Stacks[gpt2.HiddenState]; ok && isIota(s.Indices) {
 			res.NLayer = max(len(s.Indices)-1, 0)
-		} else if s, ok := res.Stacks[AttnOut]; ok && isIota(s.Indices) {
+		} else if s, ok := res.Stacks[gpt2.AttnOut]; ok && isIota(s.Indices) {
 			res.NLayer = len(s.Indices)
 		}
+	}
+	if raw, ok := meta["config"]; ok {
+		cfg, err := gpt2.ParseConfig([]byte(raw))
+		if err != nil || cfg.NLayer != res.NLayer {
+			return nil, fmt.Errorf("read taps %s: metadata config is not the config of a %d-layer GPT-2: the file is corrupt; capture again", path, res.NLayer)
+		}
+		res.Config = cfg
+	}
+	if raw, ok := meta["tokens"]; ok {
+		var tokens []string
+		if err := json.Unmarshal([]byte(raw), &tokens); err != nil || len(tokens) != len(res.IDs) {
+			return nil, fmt.Errorf("read taps %s: metadata tokens is not a list of %d strings: the file is corrupt; capture again", path, len(res.IDs))
+		}
+		res.Tokens = tokens
 	}
 	for k, s := range res.Stacks {
 		if n := len(s.Indices); n > 0 && s.Indices[n-1] >= k.Count(res.NLayer) {
@@ -171,8 +198,8 @@ func ReadFile(path string) (*File, error) {
 
 // checkStackShape checks a stack's shape against its kind and the number of tokens T: [n, T, …] for the
 // per-token kinds, [n, H, T, T] for attention patterns.
-func checkStackShape(k Kind, shape []int, T int) error {
-	if k == AttnPattern {
+func checkStackShape(k gpt2.Kind, shape []int, T int) error {
+	if k == gpt2.AttnPattern {
 		if len(shape) != 4 || shape[2] != T || shape[3] != T {
 			return fmt.Errorf("stack %s has shape %v, want [n, heads, %d, %d] for its %d tokens", k, shape, T, T, T)
 		}
@@ -262,10 +289,4 @@ func stackIndices(s string, n int) ([]int, error) {
 		}
 	}
 	return idx, nil
-}
-
-// TokensMetadata encodes token strings for a taps file's metadata ("tokens").
-func TokensMetadata(tokens []string) string {
-	b, _ := json.Marshal(tokens)
-	return string(b)
 }

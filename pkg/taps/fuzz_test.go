@@ -10,46 +10,9 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
 	"github.com/gpt2taps/gpt2taps/internal/stfile"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
-
-// FuzzParsePoint parses arbitrary tap names for models of arbitrary depth. ParsePoint must never panic; errors are
-// one line quoting the name; an accepted point has a known kind and an index in range, and a single point's Name
-// parses back to it.
-func FuzzParsePoint(f *testing.F) {
-	for _, s := range []string{
-		"h.3.attn.c_proj", "h.35.mlp.c_proj", "h.*.mlp.c_proj", "attn.c_proj", "hidden_states", "hidden_states.36",
-		"hidden_states.*", "blocks.3.hook_mlp_out", "blocks.0.hook_resid_pre", "blocks.2.attn.hook_pattern",
-		"ln_final.hook_normalized", " h.1.resid_mid ", "h.1.hidden_states", "h.-1.attn.c_proj", "h.99.attn.c_proj",
-		"h..attn.c_proj", "h.3", "blocks.3.hook_nothing", "hidden_states.+1", "h.0x1.mlp.act", "",
-	} {
-		f.Add(s, 36)
-	}
-	f.Add("hidden_states.0", 0)
-	f.Add("ln_final.hook_normalized", -3)
-	f.Add("hidden_states.9223372036854775807", 9223372036854775807)
-	f.Fuzz(func(t *testing.T, name string, nLayer int) {
-		p, err := taps.ParsePoint(name, nLayer)
-		if err != nil {
-			if msg := err.Error(); strings.Contains(msg, "\n") && !strings.Contains(name, "\n") {
-				t.Fatalf("error %q is not one line", msg)
-			}
-			return
-		}
-		if !p.Kind.Valid() {
-			t.Fatalf("ParsePoint(%q, %d) = %+v: unknown kind", name, nLayer, p)
-		}
-		if p.Index < -1 || p.Index >= p.Kind.Count(nLayer) {
-			t.Fatalf("ParsePoint(%q, %d) = %+v: index out of range [-1, %d)", name, nLayer, p, p.Kind.Count(nLayer))
-		}
-		if p.Index >= 0 {
-			back, err := taps.ParsePoint(p.Name(), nLayer)
-			if err != nil || back != p {
-				t.Fatalf("ParsePoint(%q) = %+v, but its name %q parses to %+v, %v", name, p, p.Name(), back, err)
-			}
-		}
-	})
-}
 
 // fuzzTapsFile writes a small taps file with WriteFile and returns its bytes.
 func fuzzTapsFile(f *testing.F, res *taps.Result, meta map[string]string) []byte {
@@ -82,11 +45,11 @@ func fuzzF32(dims ...int) *tensors.Tensor {
 // or returns a result whose stacks, indices, logits, reductions and ids are consistent with each other: a
 // non-negative depth, strictly increasing indices within it, and stacks and logits with one row per token.
 func FuzzReadFile(f *testing.F) {
-	full := &taps.Result{NLayer: 2, IDs: []int{15496, 995},
-		Stacks: map[taps.Kind]*taps.Stack{
-			taps.AttnOut:      {Kind: taps.AttnOut, Indices: []int{0, 1}, Tensor: fuzzF32(2, 2, 3)},
-			taps.HiddenStates: {Kind: taps.HiddenStates, Indices: []int{0, 1, 2}, Tensor: fuzzF32(3, 2, 3)},
-			taps.MLPOut:       {Kind: taps.MLPOut, Indices: []int{1}, Tensor: fuzzF32(1, 2, 3)},
+	full := &taps.Result{NLayer: 2, IDs: []int{15496, 995}, Tokens: []string{"Hello", " world"},
+		Stacks: map[gpt2.Kind]*taps.Stack{
+			gpt2.AttnOut:     {Kind: gpt2.AttnOut, Indices: []int{0, 1}, Tensor: fuzzF32(2, 2, 3)},
+			gpt2.HiddenState: {Kind: gpt2.HiddenState, Indices: []int{0, 1, 2}, Tensor: fuzzF32(3, 2, 3)},
+			gpt2.MLPOut:      {Kind: gpt2.MLPOut, Indices: []int{1}, Tensor: fuzzF32(1, 2, 3)},
 		},
 		Reduced: map[string]*tensors.Tensor{"cosine": fuzzF32(2, 2)},
 		Logits:  fuzzF32(2, 4),
@@ -139,8 +102,8 @@ func FuzzReadFile(f *testing.F) {
 					t.Fatalf("stack %s: indices %v, not increasing within [0, %d)", k, s.Indices, k.Count(res.NLayer))
 				}
 			}
-			if T := len(res.IDs); (k == taps.AttnPattern && (len(dims) != 4 || dims[2] != T || dims[3] != T)) ||
-				(k != taps.AttnPattern && (len(dims) != 3 || dims[1] != T)) {
+			if T := len(res.IDs); (k == gpt2.AttnPattern && (len(dims) != 4 || dims[2] != T || dims[3] != T)) ||
+				(k != gpt2.AttnPattern && (len(dims) != 3 || dims[1] != T)) {
 				t.Fatalf("stack %s has shape %v for %d tokens", k, dims, T)
 			}
 			n := 1
@@ -151,13 +114,16 @@ func FuzzReadFile(f *testing.F) {
 				t.Fatalf("stack %s has %d values for shape %v", k, got, dims)
 			}
 		}
+		if len(res.Tokens) != 0 && len(res.Tokens) != len(res.IDs) {
+			t.Fatalf("%d tokens for %d ids", len(res.Tokens), len(res.IDs))
+		}
 		if res.Logits != nil {
 			if dims := res.Logits.Shape().Dimensions; len(dims) != 2 || dims[0] != len(res.IDs) {
 				t.Fatalf("logits have shape %v for %d tokens", dims, len(res.IDs))
 			}
 		}
 		for name, r := range res.Reduced {
-			if name == "input_ids" || name == "logits" || taps.Kind(name).Valid() {
+			if name == "input_ids" || name == "logits" || isKind(name) {
 				t.Fatalf("tensor %q came back as a reduction", name)
 			}
 			if got, want := len(tensorF32(r)), r.Shape().Size(); got != want {
@@ -165,4 +131,9 @@ func FuzzReadFile(f *testing.F) {
 			}
 		}
 	})
+}
+
+func isKind(name string) bool {
+	_, ok := gpt2.KindByName(name)
+	return ok
 }

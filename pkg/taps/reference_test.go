@@ -132,19 +132,19 @@ func TestAgainstPyTorchReference(t *testing.T) {
 			}
 			defer m.Finalize()
 			req := taps.Request{
-				Taps:       taps.MustSelect(cfg.NLayer, "attn.c_proj", "mlp.c_proj", "hidden_states"),
-				Reductions: []taps.Reduction{taps.CosineReduction("cosine", taps.AttnOut, taps.MLPOut)},
+				Points:     []string{"attn.c_proj", "mlp.c_proj", "hidden_states"},
+				Reductions: []taps.Reduction{taps.CosineReduction("cosine", gpt2.AttnOut, gpt2.MLPOut)},
 				Logits:     true,
 			}
-			res, err := taps.Capture(m, ids, req)
+			res, err := taps.Run(m, taps.IDs(ids), req)
 			if err != nil {
 				t.Fatal(err)
 			}
 			ref := runReference(t, dir, ids, true)
 			got := map[string][]float32{
-				"attn.c_proj":   res.Stacks[taps.AttnOut].Float32(),
-				"mlp.c_proj":    res.Stacks[taps.MLPOut].Float32(),
-				"hidden_states": res.Stacks[taps.HiddenStates].Float32(),
+				"attn.c_proj":   res.Stacks[gpt2.AttnOut].Float32(),
+				"mlp.c_proj":    res.Stacks[gpt2.MLPOut].Float32(),
+				"hidden_states": res.Stacks[gpt2.HiddenState].Float32(),
 				"logits":        tensorF32(res.Logits),
 			}
 			for name, g := range got {
@@ -187,7 +187,7 @@ func hostCosine(a, b []float32, L, T, D int) []float32 {
 	return out
 }
 
-func ExampleCapture() {
+func ExampleRun() {
 	b, _ := backend.New("go")
 	cfg, _ := gpt2.Preset("gpt2")
 	cfg.NLayer, cfg.NEmbd, cfg.NHead, cfg.NInner = 2, 32, 4, 128
@@ -203,19 +203,28 @@ func ExampleCapture() {
 		fmt.Println(err)
 		return
 	}
-	res, err := taps.Capture(m, []int{15496, 995}, taps.Request{
-		Taps:       taps.MustSelect(cfg.NLayer, "blocks.*.hook_attn_out", "hidden_states"),
-		Reductions: []taps.Reduction{taps.CosineReduction("cosine", taps.AttnOut, taps.MLPOut)},
+	res, err := taps.Run(m, taps.Text("Hello world"), taps.Request{
+		Points:     []string{"blocks.*.hook_attn_out", "hidden_states"},
+		Reductions: []taps.Reduction{taps.CosineReduction("cosine", gpt2.AttnOut, gpt2.MLPOut)},
 	})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("attn.c_proj", res.Stacks[taps.AttnOut].Dims())
-	fmt.Println("hidden_states", res.Stacks[taps.HiddenStates].Dims())
-	fmt.Println("cosine", res.Reduced["cosine"].Shape().Dimensions)
+	for _, name := range []string{"h.*.attn.c_proj", "blocks.1.hook_attn_out", "hidden_states", "ln_final.hook_normalized", "cosine"} {
+		a, err := res.Get(name)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(name, a.Dims)
+	}
+	fmt.Printf("tokens %q\n", res.Tokens)
 	// Output:
-	// attn.c_proj [2 2 32]
+	// h.*.attn.c_proj [2 2 32]
+	// blocks.1.hook_attn_out [2 32]
 	// hidden_states [3 2 32]
+	// ln_final.hook_normalized [2 32]
 	// cosine [2 2]
+	// tokens ["Hello" " world"]
 }

@@ -1,4 +1,4 @@
-package lesson
+package taps
 
 import (
 	"crypto/sha256"
@@ -49,11 +49,16 @@ func ModelFingerprint(dir string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// cacheKey names the cached taps of one model and token sequence.
-func cacheKey(modelFP string, ids []int) string {
+// cacheKey names the cached result of one request on one model and token
+// sequence.
+func cacheKey(modelFP string, ids []int, request string) string {
 	h := sha256.New()
 	h.Write([]byte(cacheFormat))
+	h.Write([]byte{0})
 	h.Write([]byte(modelFP))
+	h.Write([]byte{0})
+	h.Write([]byte(request))
+	h.Write([]byte{0})
 	for _, id := range ids {
 		h.Write(binary.LittleEndian.AppendUint32(nil, uint32(id)))
 	}
