@@ -3,7 +3,7 @@ package lesson
 import (
 	"fmt"
 	"math"
-	
+
 	"github.com/gpt2taps/gpt2taps/pkg/analysis"
 )
 

@@ -89,4 +89,3 @@ func TestClaims(t *testing.T) {
 		})
 	}
 }
-
