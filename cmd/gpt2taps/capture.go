@@ -44,7 +44,7 @@ func (m *modelFlags) resolve(stderr io.Writer) (string, gpt2.Config, error) {
 		CacheDir: m.cacheDir, Offline: m.offline, Progress: stderr,
 	})
 	if err != nil {
-		return "", gpt2.Config{}, err
+		return "", gpt2.Config{}, withModelHint(err)
 	}
 	cfg, err := gpt2.LoadConfig(dir)
 	return dir, cfg, err
