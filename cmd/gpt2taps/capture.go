@@ -79,7 +79,7 @@ func runCapture(args []string, stdout, stderr io.Writer) error {
 	}
 	job, err := taps.Prepare(context.Background(), src, taps.Text(s), taps.Request{Points: splitList(*tapList), Logits: *logits})
 	if err != nil {
-		return err
+		return withModelHint(err)
 	}
 	res, err := job.Run()
 	if err != nil {

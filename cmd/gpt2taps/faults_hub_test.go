@@ -160,12 +160,13 @@ func hubFiles(t *testing.T) map[string][]byte {
 }
 
 // TestModelFaults resolves models that cannot be had: no network, offline, unknown ids, paths that do not exist.
-// Each error says how to give --model a local directory instead (or how to fix the argument).
+// Each error says how to give --model a local directory instead (the command line's hint, added to the package's
+// neutral message), or how to fix the argument.
 func TestModelFaults(t *testing.T) {
 	e := newFaultEnv(t)
 	writeFile(t, e.root, "a-file", []byte("x"))
 	hub := newFakeHub(t, "someone/tiny", hubFiles(t))
-	local := "at a local directory holding config.json and model.safetensors"
+	local := "local checkpoint directory holding config.json and model.safetensors" // the package's neutral remedy
 	cases := []struct {
 		name  string
 		args  []string
@@ -173,13 +174,13 @@ func TestModelFaults(t *testing.T) {
 		wants []string
 	}{
 		{"no network", []string{"capture", "--model", "someone/tiny", "--text", "hi", "--out", "t.safetensors"}, nil,
-			[]string{"not in the Hugging Face cache", "can't be reached", local, "random-checkpoint", "HF_HUB_CACHE"}},
+			[]string{"not in the Hugging Face cache", "can't be reached", local, "--model DIR", "random-checkpoint", "HF_HUB_CACHE"}},
 		{"no network, lesson's default model", []string{"lesson", "--out", "figs"}, nil,
-			[]string{`"gpt2-large" is not in the cache`, "can't be reached", local}},
+			[]string{`"gpt2-large" is not in the cache`, "can't be reached", local, "--model DIR"}},
 		{"HF_HUB_OFFLINE", []string{"capture", "--model", "gpt2", "--text", "hi", "--out", "t.safetensors"}, []string{"HF_HUB_OFFLINE=1"},
-			[]string{"offline mode is on", "turn offline mode off", local}},
+			[]string{"offline mode is on", "turn offline mode off", "drop --offline", local, "--model DIR"}},
 		{"--offline", []string{"lesson", "--model", "gpt2-medium", "--offline", "--out", "figs"}, nil,
-			[]string{"offline mode is on", local}},
+			[]string{"offline mode is on", "drop --offline", local, "--model DIR"}},
 		{"unknown Hub id", []string{"capture", "--model", "someone/nothing-here", "--text", "hi", "--out", "t.safetensors"}, []string{"HF_ENDPOINT=" + hub.URL},
 			[]string{"no such model on the Hub", "someone/nothing-here", "check the model id"}},
 		{"invalid Hub id", []string{"capture", "--model", "gpt2 large!", "--text", "hi", "--out", "t.safetensors"}, nil,

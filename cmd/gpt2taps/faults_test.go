@@ -425,7 +425,7 @@ func TestCheckpointFaults(t *testing.T) {
 		{"truncated weights", 0, func(t *testing.T, dir string) {
 			data, _ := os.ReadFile(weights(dir))
 			writeFile(t, dir, "model.safetensors", data[:len(data)/2])
-		}, []string{"model.safetensors", "incomplete or corrupt", "download it again"}},
+		}, []string{"model.safetensors", "truncated or corrupt", "download it again"}},
 		{"shorter than the header length", 0, func(t *testing.T, dir string) {
 			writeFile(t, dir, "model.safetensors", []byte{1, 2, 3})
 		}, []string{"model.safetensors", "too short", "download it again"}},
@@ -521,6 +521,17 @@ func TestCheckpointFaults(t *testing.T) {
 		{"index not JSON", 2, func(t *testing.T, dir string) {
 			writeFile(t, dir, "model.safetensors.index.json", []byte(`{"weight_map": {`))
 		}, []string{"model.safetensors.index.json", "not valid JSON", "delete it"}},
+		{"index names a shard in a subfolder", 2, func(t *testing.T, dir string) {
+			const shard = "model-00002-of-00002.safetensors"
+			if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(filepath.Join(dir, shard), filepath.Join(dir, "sub", shard)); err != nil {
+				t.Fatal(err)
+			}
+			data, _ := os.ReadFile(filepath.Join(dir, "model.safetensors.index.json"))
+			writeFile(t, dir, "model.safetensors.index.json", bytes.ReplaceAll(data, []byte(`"`+shard+`"`), []byte(`"sub/`+shard+`"`)))
+		}, []string{`names shard "sub/model-00002-of-00002.safetensors"`, "not a file name next to the index", "put the shards next to the index"}},
 		{"index and shard disagree", 2, func(t *testing.T, dir string) {
 			data, _ := os.ReadFile(filepath.Join(dir, "model.safetensors.index.json"))
 			data = bytes.Replace(data, []byte(`"ln_f.bias": "model-00002-of-00002`), []byte(`"ln_f.bias": "model-00001-of-00002`), 1)

@@ -40,7 +40,7 @@ func runLesson(args []string, stdout, stderr io.Writer) error {
 	o := lesson.Options{Model: mf.model, Backend: mf.backend, CacheDir: *cacheDir, HFCache: mf.cacheDir, Offline: mf.offline, Log: stderr}
 	t, err := lesson.Capture(context.Background(), s, o)
 	if err != nil {
-		return err
+		return withModelHint(err)
 	}
 	how := "computed"
 	if !t.Info.Computed {

@@ -47,7 +47,8 @@ func hugeDimension(st safetensors.SafeTensors) bool {
 	return false
 }
 
-// FuzzOpen writes arbitrary bytes to a file and opens it. Open must never panic; it either refuses the file with
+// FuzzOpen writes arbitrary bytes to a file and opens it. Open must never panic, and Check must accept exactly
+// what Open accepts; it either refuses the file with
 // an error naming it and saying what to do, or returns a File whose Names, Info and Bytes agree with each other and
 // tile the data section exactly. Open must accept exactly the files github.com/nlpodyssey/safetensors accepts (but
 // for hugeDimension), and read the same tensors from them.
@@ -72,7 +73,11 @@ func FuzzOpen(f *testing.F) {
 			t.Fatal(err)
 		}
 		ref, refErr := safetensors.Deserialize(data)
+		checkErr := stfile.Check(path)
 		file, err := stfile.Open(path)
+		if (checkErr == nil) != (err == nil) {
+			t.Fatalf("Check error %v, but Open error %v", checkErr, err)
+		}
 		if err != nil {
 			if refErr == nil && !hugeDimension(ref) {
 				t.Fatalf("Open refused a file github.com/nlpodyssey/safetensors accepts: %v", err)
@@ -132,6 +137,49 @@ func FuzzOpen(f *testing.F) {
 		for k, v := range refMeta.Metadata() {
 			if file.Metadata()[k] != v {
 				t.Fatalf("metadata %q = %q, nlpodyssey/safetensors reads %q", k, file.Metadata()[k], v)
+			}
+		}
+	})
+}
+
+// FuzzReadIndex reads arbitrary bytes as a checkpoint index. ReadIndex must never panic; it either refuses the
+// index with a one-line error naming the file, or returns the weight map with its distinct shards sorted, every
+// shard a plain file name that ShardPath places next to the index.
+func FuzzReadIndex(f *testing.F) {
+	f.Add([]byte(`{"metadata": {"total_size": 8}, "weight_map": {"a": "model-00002-of-00002.safetensors", "b": "model-00001-of-00002.safetensors", "c": "model-00001-of-00002.safetensors"}}`))
+	f.Add([]byte(`{"weight_map": {"a": "sub/x.safetensors"}}`))
+	f.Add([]byte(`{"weight_map": {"a": "../x.safetensors", "b": "/x", "c": "..", "d": "a\\b"}}`))
+	f.Add([]byte(`{"weight_map": {}}`))
+	f.Add([]byte(`{"weight_map": {"a": 1}}`))
+	f.Add([]byte(`null`))
+	f.Add([]byte(`{"weight_map": {`))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(dir, stfile.IndexFile)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ix, err := stfile.ReadIndex(path)
+		if err != nil {
+			if msg := err.Error(); !strings.Contains(msg, path) || strings.Contains(msg, "\n") {
+				t.Fatalf("error %q does not name the file on one line", msg)
+			}
+			return
+		}
+		if len(ix.WeightMap) == 0 || len(ix.Shards) == 0 || !slices.IsSorted(ix.Shards) {
+			t.Fatalf("accepted index has weight map %v and shards %v", ix.WeightMap, ix.Shards)
+		}
+		for i, shard := range ix.Shards {
+			if i > 0 && ix.Shards[i-1] == shard {
+				t.Fatalf("shard %q listed twice", shard)
+			}
+			if p := ix.ShardPath(shard); filepath.Dir(p) != dir || filepath.Base(p) != shard {
+				t.Fatalf("shard %q is placed at %s, not next to the index", shard, p)
+			}
+		}
+		for name, shard := range ix.WeightMap {
+			if _, found := slices.BinarySearch(ix.Shards, shard); !found {
+				t.Fatalf("tensor %q's shard %q is not among the shards %v", name, shard, ix.Shards)
 			}
 		}
 	})

@@ -1,5 +1,6 @@
 // Package stfile reads and writes safetensors files
-// (https://huggingface.co/docs/safetensors): Open memory-maps a file read-only and validates its header, and
+// (https://huggingface.co/docs/safetensors): Open memory-maps a file read-only and validates its header, Check
+// validates a file the same way without mapping it, ReadIndex reads the index of a sharded checkpoint, and
 // WriteFile streams tensors into a new file atomically.
 //
 // Open accepts exactly the files github.com/nlpodyssey/safetensors (and the reference Rust implementation)

@@ -4,8 +4,9 @@
 // The data path, one file each:
 //
 //   - config.go: the hyper-parameters (presets and Hugging Face config.json);
-//   - hub.go: a model argument (a directory or a Hub id) to a local directory,
-//     through the Hugging Face cache that Python's huggingface_hub also uses;
+//   - resolve.go: a model argument (a directory or a Hub id) to a local directory,
+//     through the Hugging Face cache that Python's huggingface_hub also uses
+//     (the cache client itself is internal/hfcache);
 //   - weights.go: the checkpoint's safetensors files to F32 weights, with every
 //     checkpoint quirk (prefix, buffers, shards, F16/BF16) handled there only;
 //   - tokenizer.go: GPT-2's byte-level BPE (tiktoken-go's r50k_base);

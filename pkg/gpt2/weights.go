@@ -1,7 +1,6 @@
 package gpt2
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -128,7 +127,7 @@ func wtOpen(dir string) (*wtCheckpoint, error) {
 		return nil, fmt.Errorf("load GPT-2 weights: %w", err)
 	}
 	index := filepath.Join(dir, wtIndexFile)
-	data, err := os.ReadFile(index)
+	idx, err := stfile.ReadIndex(index) // the reader resolution uses too: a checkpoint that resolves opens here
 	if errors.Is(err, os.ErrNotExist) {
 		if _, binErr := os.Stat(filepath.Join(dir, "pytorch_model.bin")); binErr == nil {
 			return nil, fmt.Errorf("load GPT-2 weights: %s has only pytorch_model.bin, which is not supported: "+
@@ -140,29 +139,10 @@ func wtOpen(dir string) (*wtCheckpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load GPT-2 weights: %w", err)
 	}
-	var idx struct {
-		WeightMap map[string]string `json:"weight_map"`
-	}
-	if err := json.Unmarshal(data, &idx); err != nil {
-		return nil, fmt.Errorf("load GPT-2 weights: bad JSON in %s: %v; download it again", index, err)
-	}
-	if len(idx.WeightMap) == 0 {
-		return nil, fmt.Errorf("load GPT-2 weights: %s has no weight_map entries; download it again", index)
-	}
-	var shards []string
-	for _, shard := range idx.WeightMap {
-		if shard == "" || filepath.Base(shard) != shard || shard == "." || shard == ".." {
-			return nil, fmt.Errorf("load GPT-2 weights: %s names shard %q, which is not a file name in the same "+
-				"directory; download the index again", index, shard)
-		}
-		if !slices.Contains(shards, shard) {
-			shards = append(shards, shard)
-		}
-	}
-	slices.Sort(shards)
+	shards := idx.Shards
 	ck := &wtCheckpoint{dir: dir, where: fmt.Sprintf("%s and its %d shards", index, len(shards))}
 	for _, shard := range shards {
-		path := filepath.Join(dir, shard)
+		path := idx.ShardPath(shard)
 		f, err := stfile.Open(path)
 		if err != nil {
 			ck.close()

@@ -359,7 +359,7 @@ func TestWeightsErrors(t *testing.T) {
 			breakF: func(t *testing.T, dir string) {
 				os.WriteFile(filepath.Join(dir, wtIndexFile), []byte(`{"weight_map": `), 0o644)
 			},
-			want: []string{"bad JSON in {dir}/model.safetensors.index.json"},
+			want: []string{"{dir}/model.safetensors.index.json is not valid JSON", "download it again"},
 		},
 		{
 			name: "index escaping the directory",
@@ -367,7 +367,7 @@ func TestWeightsErrors(t *testing.T) {
 			breakF: func(t *testing.T, dir string) {
 				os.WriteFile(filepath.Join(dir, wtIndexFile), []byte(`{"weight_map": {"wte.weight": "../x.safetensors"}}`), 0o644)
 			},
-			want: []string{`names shard "../x.safetensors", which is not a file name in the same directory`},
+			want: []string{"{dir}/model.safetensors.index.json", `names shard "../x.safetensors" for tensor "wte.weight", which is not a file name next to the index`},
 		},
 		{
 			name: "tensor stored in two shards",
