@@ -77,14 +77,24 @@ var hubLegacyIDs = map[string]string{
 // what to do in terms of the model argument, the options and the Hugging Face environment variables; callers
 // add their own hints (a flag, a setting) by wrapping them.
 func ResolveModel(ctx context.Context, model string, opts ResolveOptions) (string, error) {
+	dir, local, err := localModel(model)
+	if err != nil || local {
+		return dir, err
+	}
+	return hfcache.Resolve(ctx, hubRepo(model), opts.hfcache())
+}
+
+// localModel checks a model argument that names a local directory and returns it (local is true), or reports
+// that the argument is a valid Hub id (local is false, no error), or says why it is neither.
+func localModel(model string) (dir string, local bool, err error) {
 	if model == "" {
-		return "", errors.New("resolve model: empty model argument: pass a Hub model id such as gpt2-large, " +
+		return "", false, errors.New("resolve model: empty model argument: pass a Hub model id such as gpt2-large, " +
 			"or a directory holding config.json and model.safetensors")
 	}
 	localPath := hfcache.ExpandHome(model)
 	if info, err := os.Stat(localPath); err == nil {
 		if !info.IsDir() {
-			return "", fmt.Errorf("resolve model: %s is a file, not a directory: pass the directory that holds "+
+			return "", false, fmt.Errorf("resolve model: %s is a file, not a directory: pass the directory that holds "+
 				"config.json and model.safetensors", model)
 		}
 		if err := hfcache.CheckCheckpoint(localPath); err != nil {
@@ -92,27 +102,35 @@ func ResolveModel(ctx context.Context, model string, opts ResolveOptions) (strin
 			if hfcache.ValidRepoID(model) {
 				hint = fmt.Sprintf(" (to use the Hub model %q instead, run from another directory)", model)
 			}
-			return "", fmt.Errorf("resolve model: local directory %s: %w%s", model, err, hint)
+			return "", false, fmt.Errorf("resolve model: local directory %s: %w%s", model, err, hint)
 		}
-		return localPath, nil
+		return localPath, true, nil
 	}
 	if looksLikePath(model) {
-		return "", fmt.Errorf("resolve model: no such directory %s: pass an existing directory holding config.json "+
+		return "", false, fmt.Errorf("resolve model: no such directory %s: pass an existing directory holding config.json "+
 			"and model.safetensors, or a Hub model id such as gpt2-large: %w", model, fs.ErrNotExist)
 	}
 	if !hfcache.ValidRepoID(model) {
-		return "", fmt.Errorf("resolve model: %q is neither an existing directory nor a valid Hugging Face Hub "+
+		return "", false, fmt.Errorf("resolve model: %q is neither an existing directory nor a valid Hugging Face Hub "+
 			"model id (like gpt2-large or org/name)", model)
 	}
+	return "", false, nil
+}
+
+// hubRepo is the Hub repository a model id names, with GPT-2's legacy ids as aliases of the canonical ones.
+func hubRepo(model string) hfcache.Repo {
 	repo := hfcache.Repo{ID: model, Name: model}
 	for canonical, legacy := range hubLegacyIDs {
 		if model == canonical || model == legacy {
 			repo.ID, repo.Aliases = canonical, []string{legacy}
 		}
 	}
-	return hfcache.Resolve(ctx, repo, hfcache.Options{
-		CacheDir: opts.CacheDir, Revision: opts.Revision, Progress: opts.Progress, Offline: opts.Offline, Token: opts.Token,
-	})
+	return repo
+}
+
+// hfcache converts the options for internal/hfcache.
+func (o ResolveOptions) hfcache() hfcache.Options {
+	return hfcache.Options{CacheDir: o.CacheDir, Revision: o.Revision, Progress: o.Progress, Offline: o.Offline, Token: o.Token}
 }
 
 // looksLikePath reports whether the model argument s is meant as a file system path rather than a Hub id.
