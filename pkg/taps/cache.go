@@ -46,20 +46,14 @@ func DefaultCacheDir() string {
 // with a reduction that has no Key is run without the cache.
 func (j *Job) RunCached(ctx context.Context, dir string) (*Result, error) {
 	start := time.Now()
-	request, ok := j.Request.key(j.Config.NLayer)
+	c, ok, err := j.cacheEntry(dir)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		fmt.Fprintln(j.Source.log(), "note: the request has a reduction without a Key, so its result is not cached")
 		return j.Run()
 	}
-	fp, err := ModelFingerprint(j.Dir)
-	if err != nil {
-		return nil, err
-	}
-	if dir == "" {
-		dir = DefaultCacheDir()
-	}
-	c := cacheEntry{job: j, fingerprint: fp, request: request,
-		path: filepath.Join(dir, cacheKey(fp, j.Encoding.IDs, request)+".safetensors")}
 	if res, ok := c.load(); ok {
 		res.Info.Elapsed = time.Since(start)
 		return res, nil
@@ -81,6 +75,36 @@ func (j *Job) RunCached(ctx context.Context, dir string) (*Result, error) {
 		res.Info.CachePath = c.path
 	}
 	return res, nil
+}
+
+// InCache reports whether the tap cache in dir ("" → DefaultCacheDir) holds a file for the job's result, without
+// reading it: a run through RunCached will then most likely load it instead of computing it (unless the file fails
+// its checks). A request that cannot be cached is never in the cache.
+func (j *Job) InCache(dir string) (bool, error) {
+	c, ok, err := j.cacheEntry(dir)
+	if err != nil || !ok {
+		return false, err
+	}
+	_, err = os.Stat(c.path)
+	return err == nil, nil
+}
+
+// cacheEntry is the cache file of the job's result in dir ("" → DefaultCacheDir); ok is false when the request
+// has a reduction without a Key, whose result is not cached.
+func (j *Job) cacheEntry(dir string) (c cacheEntry, ok bool, err error) {
+	request, ok := j.Request.key(j.Config.NLayer)
+	if !ok {
+		return c, false, nil
+	}
+	fp, err := ModelFingerprint(j.Dir)
+	if err != nil {
+		return c, false, err
+	}
+	if dir == "" {
+		dir = DefaultCacheDir()
+	}
+	return cacheEntry{job: j, fingerprint: fp, request: request,
+		path: filepath.Join(dir, cacheKey(fp, j.Encoding.IDs, request)+".safetensors")}, true, nil
 }
 
 // cacheEntry is one file of the tap cache and what it must hold.

@@ -36,6 +36,8 @@ type Job struct {
 	Config   gpt2.Config   // its config.json
 	Encoding gpt2.Encoding // the tokens
 	Request  Request
+	// Session, when set, is where Run loads the model and leaves it loaded for the next job (see Session).
+	Session *Session
 }
 
 // Prepare is the one path from (model, text, taps wanted) to a run: it
@@ -91,19 +93,29 @@ func (j *Job) Load() (*gpt2.Model, backend.Choice, error) {
 	return m, choice, nil
 }
 
-// Run loads the model, runs the forward pass once and frees the model.
+// Run loads the model, runs the forward pass once and frees the model; through a Session, it loads the model
+// only if the session holds another one, and leaves it loaded.
 func (j *Job) Run() (*Result, error) {
 	start := time.Now()
-	m, choice, err := j.Load()
-	if err != nil {
-		return nil, err
-	}
-	defer m.Finalize()
-	res, err := Run(m, j.Input(), j.Request)
+	res, choice, err := j.run()
 	if err != nil {
 		return nil, err
 	}
 	res.Tokens = j.Encoding.Tokens // the text's own bytes, as tokenized
 	res.Info = Info{Model: j.Source.Model, Dir: j.Dir, Computed: true, Elapsed: time.Since(start), Backend: choice.String()}
 	return res, nil
+}
+
+// run runs the forward pass, through the job's session if it has one.
+func (j *Job) run() (*Result, backend.Choice, error) {
+	if j.Session != nil {
+		return j.Session.run(j)
+	}
+	m, choice, err := j.Load()
+	if err != nil {
+		return nil, choice, err
+	}
+	defer m.Finalize()
+	res, err := Run(m, j.Input(), j.Request)
+	return res, choice, err
 }
