@@ -8,6 +8,7 @@
 //	gpt2taps random-checkpoint (--preset gpt2-large | --layers N --embd D --heads H --positions P) --seed S [--dtype F32|F16|BF16] --out DIR
 //	gpt2taps lesson            --model M [--text-file F | --text "…"] --out DIR [--format png,svg] [--cache DIR]
 //	gpt2taps notebooks         --model M --out DIR [--notebooks notebooks] [--text-file F] [--cache DIR]
+//	gpt2taps compare           [--model M]… [--text-file F]… [--builtin NAME]… --out DIR [--format png,svg] [--cache DIR] [--random-control=false] [--plan]
 //
 // --text-file - reads standard input. --model is a checkpoint directory in
 // Hugging Face layout or a Hub id (gpt2, gpt2-medium, gpt2-large, gpt2-xl,
@@ -38,6 +39,7 @@ var commands = map[string]command{
 	"lesson":            {"run the lesson (both parts) and write its figures and summary.json", runLesson},
 	"bench":             {"time capture against the PyTorch reference, the matmul floor and the notebook path", runBench},
 	"notebooks":         {"execute the lesson notebooks headless and save the executed copies", runNotebooks},
+	"compare":           {"the lesson across texts and models, with a random-weights control: figure and compare.json", runCompare},
 }
 
 // usageError marks errors in the command line (exit status 2).

@@ -85,8 +85,11 @@ func CheckpointFiles(ctx context.Context, repo Repo, opts Options) ([]RemoteFile
 // listError turns a failed Hub API request of CheckpointFiles into an error wrapping ErrNoSuchRepo or
 // ErrUnreachable, as Resolve's errors do.
 func (r *resolver) listError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
+	if errors.Is(ctx.Err(), context.Canceled) {
 		return fmt.Errorf("list the files of %s: %w", r.name, ctx.Err())
+	}
+	if ctx.Err() != nil { // the caller's deadline: the Hub did not answer in time
+		return fmt.Errorf("list the files of %s: %w at %s (no answer in time: %w)", r.name, ErrUnreachable, r.endpoint, err)
 	}
 	if e := r.apiError(ctx, err); !errors.Is(e, ErrNotCached) {
 		return e // no such repository or revision, or restricted

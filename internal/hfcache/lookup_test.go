@@ -3,9 +3,12 @@ package hfcache
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gpt2taps/gpt2taps/internal/hfcache/hubtest"
 )
@@ -105,5 +108,23 @@ func TestCheckpointFiles(t *testing.T) {
 		if strings.Contains(r, "/resolve/") {
 			t.Errorf("CheckpointFiles downloaded a file: %s", r)
 		}
+	}
+}
+
+// TestCheckpointFilesDeadline: a Hub that does not answer before the caller's deadline counts as unreachable.
+func TestCheckpointFilesDeadline(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer srv.Close()
+	hubtest.Env(t, srv.URL)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := CheckpointFiles(ctx, Repo{ID: "openai-community/gpt2"}, Options{CacheDir: t.TempDir()})
+	if !errors.Is(err, ErrUnreachable) {
+		t.Errorf("error %v, want one wrapping ErrUnreachable", err)
+	}
+	ctx, cancel = context.WithCancel(context.Background())
+	cancel()
+	if _, err := CheckpointFiles(ctx, Repo{ID: "openai-community/gpt2"}, Options{CacheDir: t.TempDir()}); !errors.Is(err, context.Canceled) || errors.Is(err, ErrUnreachable) {
+		t.Errorf("cancelled: error %v, want context.Canceled only", err)
 	}
 }

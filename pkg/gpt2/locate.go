@@ -3,6 +3,7 @@ package gpt2
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/gpt2taps/gpt2taps/internal/hfcache"
 )
@@ -46,6 +47,9 @@ func (l Location) DownloadBytes() (int64, bool) {
 	return n, true
 }
 
+// LocateTimeout bounds LocateModel's question to the Hub: a network that drops packets must not hold up a plan.
+const LocateTimeout = 15 * time.Second
+
 // LocateModel finds where model's checkpoint is without downloading it: a local directory (checked as
 // ResolveModel checks it), a snapshot in the Hugging Face cache, or else on the Hub, whose API it asks for the
 // files and sizes a download would fetch. Not being able to ask the Hub (offline mode, no network) is not an
@@ -70,6 +74,8 @@ func LocateModel(ctx context.Context, model string, opts ResolveOptions) (Locati
 		loc.Cached = true
 		return loc, nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, LocateTimeout)
+	defer cancel()
 	files, err := hfcache.CheckpointFiles(ctx, repo, opts.hfcache())
 	switch {
 	case errors.Is(err, ErrOffline) || errors.Is(err, ErrHubUnreachable):
