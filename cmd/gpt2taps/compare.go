@@ -14,6 +14,7 @@ import (
 type listFlag struct {
 	values []string
 	set    bool
+	empty  bool // a use had no value: a usage error after parsing (flag's own errors print the whole usage)
 }
 
 func (l *listFlag) String() string { return strings.Join(l.values, ",") }
@@ -21,9 +22,7 @@ func (l *listFlag) String() string { return strings.Join(l.values, ",") }
 func (l *listFlag) Set(s string) error {
 	l.set = true
 	items := splitList(s)
-	if len(items) == 0 {
-		return fmt.Errorf("empty value")
-	}
+	l.empty = l.empty || len(items) == 0
 	l.values = append(l.values, items...)
 	return nil
 }
@@ -47,6 +46,11 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	offline := fs.Bool("offline", false, "never use the network (also HF_HUB_OFFLINE=1)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	for name, l := range map[string]*listFlag{"--model": &models, "--text-file": &files, "--builtin": &builtins} {
+		if l.empty {
+			return usageError{name + " was given an empty value"}
+		}
 	}
 	if *out == "" && !*planOnly {
 		return usageError{"no output: give --out DIR"}

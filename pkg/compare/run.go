@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
@@ -14,6 +15,15 @@ import (
 // with the training control, the same on the random checkpoint of its shape, generated first if needed. It
 // writes a progress line per (model, text) with its time to the plan's log.
 func (p *Plan) Run(ctx context.Context) (*Comparison, error) {
+	// A model that is neither here nor downloadable fails now, not after the others ran.
+	for _, mp := range p.Models {
+		if mp.Location.Dir == "" && mp.Location.HubErr != nil {
+			o := p.Options
+			if _, err := gpt2.ResolveModel(ctx, mp.Model, gpt2.ResolveOptions{CacheDir: o.HFCache, Offline: o.Offline, Progress: o.log()}); err != nil {
+				return nil, err
+			}
+		}
+	}
 	c := &Comparison{NearZeroBound: lesson.NearZero, ShuffleSeed: ShuffleSeed}
 	if p.Options.Random {
 		c.RandomSeed = RandomSeed
