@@ -1,6 +1,8 @@
 // Package notebooks_test executes the lesson notebooks in real Jupyter with the
 // GoNB kernel and checks what a student would see: no errors, the figures, the
-// Markdown, and the same numbers as `gpt2taps lesson`'s summary.json.
+// Markdown, and the same numbers as `gpt2taps lesson`'s summary.json. Cells
+// are found by their ids and tags, never by their source, so that teachers can
+// edit the code.
 package notebooks_test
 
 import (
@@ -11,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,32 +35,47 @@ type fixture struct {
 	summary               lesson.Summary
 }
 
+// checkpoint writes a small random checkpoint into dir/ckpt.
+func checkpoint(t *testing.T, dir string) string {
+	t.Helper()
+	cfg, err := gpt2.Preset("gpt2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.NLayer, cfg.NEmbd, cfg.NHead, cfg.NInner = 6, 64, 4, 256
+	ckpt := filepath.Join(dir, "ckpt")
+	if err := gpt2.WriteRandomCheckpoint(ckpt, cfg, gpt2.RandomOptions{Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	return ckpt
+}
+
+// gpt2taps runs the command line from the repository.
+func gpt2taps(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"run", "../cmd/gpt2taps"}, args...)...)
+	msg, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("gpt2taps %s: %v\n%s", strings.Join(args, " "), err, msg)
+	}
+	return string(msg)
+}
+
 func setup(t *testing.T) fixture {
 	t.Helper()
 	if err := nbtest.Available(); err != nil {
 		t.Fatalf("Jupyter with the GoNB kernel is needed: %v", err)
 	}
 	dir := t.TempDir()
-	cfg, err := gpt2.Preset("gpt2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.NLayer, cfg.NEmbd, cfg.NHead, cfg.NInner = 6, 64, 4, 256
-	f := fixture{ckpt: filepath.Join(dir, "ckpt"), textFile: filepath.Join(dir, "text.txt"), cache: filepath.Join(dir, "cache")}
-	if err := gpt2.WriteRandomCheckpoint(f.ckpt, cfg, gpt2.RandomOptions{Seed: 5}); err != nil {
-		t.Fatal(err)
-	}
+	f := fixture{ckpt: checkpoint(t, dir), textFile: filepath.Join(dir, "text.txt"), cache: filepath.Join(dir, "cache")}
 	text := "Nietzsche was born in Röcken in 1844. He taught philology in Basel, wrote Thus Spoke Zarathustra, and collapsed in Turin in 1889."
 	if err := os.WriteFile(f.textFile, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// The command line's numbers, with a cache of its own so that the notebook computes its taps itself.
 	out := filepath.Join(dir, "lesson")
-	cmd := exec.Command("go", "run", "../cmd/gpt2taps", "lesson", "--model", f.ckpt, "--backend", "go",
-		"--text-file", f.textFile, "--out", out, "--cache", filepath.Join(dir, "cli-cache"))
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("gpt2taps lesson: %v\n%s", err, msg)
-	}
+	gpt2taps(t, "lesson", "--model", f.ckpt, "--backend", "go", "--text-file", f.textFile, "--out", out, "--cache", filepath.Join(dir, "cli-cache"))
+	var err error
 	if f.summary, err = lesson.ReadSummary(filepath.Join(out, "summary.json")); err != nil {
 		t.Fatal(err)
 	}
@@ -82,24 +100,22 @@ func execute(t *testing.T, notebook string, env []string) *nbtest.Result {
 	var times []string
 	for _, c := range r.CodeCells() {
 		if d, ok := c.Duration(); ok {
-			times = append(times, fmt.Sprintf("%d:%.0fs", c.Index, d.Seconds()))
+			times = append(times, fmt.Sprintf("%s:%.0fs", c.ID, d.Seconds()))
 		}
 	}
-	t.Logf("%s executed in %.1fs; per code cell (index:seconds, GoNB stamps whole seconds): %s",
+	t.Logf("%s executed in %.1fs; per code cell (id:seconds, GoNB stamps whole seconds): %s",
 		notebook, time.Since(start).Seconds(), strings.Join(times, " "))
 	return r
 }
 
-// cellWith returns the first code cell whose source contains s.
-func cellWith(t *testing.T, r *nbtest.Result, s string) nbtest.Cell {
+// cell returns the output text of the cell with this id or tag.
+func cell(t *testing.T, r *nbtest.Result, name string) string {
 	t.Helper()
-	for _, c := range r.CodeCells() {
-		if strings.Contains(c.Source, s) {
-			return c
-		}
+	c, ok := r.Cell(name)
+	if !ok {
+		t.Fatalf("%s has no cell with id or tag %q", r.Path, name)
 	}
-	t.Fatalf("%s has no code cell containing %q", r.Path, s)
-	return nbtest.Cell{}
+	return c.Text()
 }
 
 // checkClean asserts no problems, at least minImages PNG images and some Markdown.
@@ -126,7 +142,7 @@ func checkClean(t *testing.T, r *nbtest.Result, minImages, minMarkdown int) {
 	}
 	for _, c := range r.CodeCells() {
 		if c.ExecutionCount == 0 && strings.TrimSpace(c.Source) != "" {
-			t.Errorf("%s: code cell %d did not run", r.Path, c.Index)
+			t.Errorf("%s: code cell %s did not run", r.Path, c.ID)
 		}
 	}
 }
@@ -164,6 +180,8 @@ func near(t *testing.T, what, printed string, want lesson.Num, tol float64) {
 	}
 }
 
+var graphDiff = regexp.MustCompile(`largest difference from the cosine computed inside the graph: (\S+)`)
+
 func TestLessonNotebooks(t *testing.T) {
 	f := setup(t)
 	L := f.summary.NLayer
@@ -171,49 +189,99 @@ func TestLessonNotebooks(t *testing.T) {
 	// Part 1, first run: computes the taps.
 	r1 := execute(t, part1, f.env())
 	checkClean(t, r1, 2, 10)
-	capture := cellWith(t, r1, "t := capture()").Text()
-	if !strings.Contains(capture, "computed:") {
-		t.Errorf("first run's capture cell should say it computed the taps:\n%s", capture)
+	if run := cell(t, r1, "run"); !strings.Contains(run, "computed in") {
+		t.Errorf("first run's run cell should say it computed the taps:\n%s", run)
 	}
-	rows := table(cellWith(t, r1, "a.CosStats.Mean[l]").Text())
+	if load := cell(t, r1, "load"); !strings.Contains(load, "GPT2TAPS_TEXT_FILE="+f.textFile) || !strings.Contains(load, "GPT2TAPS_MODEL="+f.ckpt) {
+		t.Errorf("the load cell should say that the environment replaced the model and the text:\n%s", load)
+	}
+	// The visible cosine equals the one computed inside the graph.
+	m := graphDiff.FindStringSubmatch(cell(t, r1, "cosine"))
+	if m == nil {
+		t.Fatalf("the cosine cell does not print its difference from the in-graph cosine:\n%s", cell(t, r1, "cosine"))
+	}
+	if d, err := strconv.ParseFloat(m[1], 64); err != nil || d > 1e-5 {
+		t.Errorf("the notebook's cosine differs from the in-graph cosine by %s (want ≤ 1e-5)", m[1])
+	}
+	rows := table(cell(t, r1, "cosine-table"))
 	if len(rows) != L {
 		t.Fatalf("the cosine table has %d layers, want %d", len(rows), L)
 	}
 	for l := range L {
-		near(t, fmt.Sprintf("layer %d mean cosine", l), rows[l][0], f.summary.Cosine.PerLayerMean[l], 6e-7)
-		near(t, fmt.Sprintf("layer %d cosine std", l), rows[l][1], f.summary.Cosine.PerLayerStd[l], 6e-7)
+		near(t, fmt.Sprintf("layer %d mean cosine", l), rows[l][0], f.summary.Cosine.PerLayerMean[l], 2e-6)
+		near(t, fmt.Sprintf("layer %d cosine std", l), rows[l][1], f.summary.Cosine.PerLayerStd[l], 2e-6)
 	}
-	claim := cellWith(t, r1, "analyze().Claims").Text()
 	want := "does NOT hold"
 	if f.summary.Claims.Holds {
 		want = "HOLDS"
 	}
-	if !strings.Contains(claim, want) {
+	if claim := cell(t, r1, "claims"); !strings.Contains(claim, want) {
 		t.Errorf("the claim cell should say %q (summary.json: holds = %v):\n%s", want, f.summary.Claims.Holds, claim)
 	}
 
-	// Part 2: step lengths and correlations, from the cache part 1 filled.
+	// Part 2: step lengths and correlations, from the taps part 1 cached.
 	r2 := execute(t, part2, f.env())
 	checkClean(t, r2, 3, 10)
-	steps := table(cellWith(t, r2, "sum := a.Summary()").Text())
+	if run := cell(t, r2, "run"); !strings.Contains(run, "loaded from the tap cache") {
+		t.Errorf("part 2 should reuse part 1's taps:\n%s", run)
+	}
+	steps := table(cell(t, r2, "steps"))
 	for l := range L {
 		near(t, fmt.Sprintf("layer %d attn step mean", l), steps[l][0], f.summary.StepLengths.AttnMean[l], 6e-5)
 		near(t, fmt.Sprintf("layer %d mlp step mean", l), steps[l][1], f.summary.StepLengths.MLPMean[l], 6e-5)
 		near(t, fmt.Sprintf("layer %d hidden step mean", l), steps[l][2], f.summary.StepLengths.HiddenMean[l], 6e-5)
 	}
-	for i, src := range []string{`Correlation("pearson", 1)`, `Correlation("pearson", 0)`, `Correlation("spearman", 0)`} {
+	for i, id := range []string{"pearson-1", "pearson-0", "spearman-0"} {
 		set := f.summary.Correlations[i]
-		rows := table(cellWith(t, r2, src).Text())
+		rows := table(cell(t, r2, id))
 		for l := range L {
 			near(t, fmt.Sprintf("%s/%d layer %d attn r", set.Method, set.FirstToken, l), rows[l][0], set.Attn[l].R, 6e-5)
+			near(t, fmt.Sprintf("%s/%d layer %d mlp r", set.Method, set.FirstToken, l), rows[l][3], set.MLP[l].R, 6e-5)
 		}
 	}
 
-	// Part 1 again: the capture cell now loads the cache.
+	// Part 1 again: the run cell now loads the cache.
 	again := execute(t, part1, f.env())
 	checkClean(t, again, 2, 10)
-	if c := cellWith(t, again, "t := capture()").Text(); !strings.Contains(c, "loaded from the tap cache") {
-		t.Errorf("second run's capture cell should say it loaded the tap cache:\n%s", c)
+	if c := cell(t, again, "run"); !strings.Contains(c, "loaded from the tap cache") {
+		t.Errorf("second run's run cell should say it loaded the tap cache:\n%s", c)
+	}
+	// The notebooks tap what the lesson taps: the command line finds their taps in the cache.
+	out := gpt2taps(t, "lesson", "--model", f.ckpt, "--backend", "go", "--text-file", f.textFile, "--out", t.TempDir(), "--cache", f.cache)
+	if !strings.Contains(out, "loaded from the tap cache") {
+		t.Errorf("gpt2taps lesson did not find the notebooks' taps in their cache (their request differs from lesson.Request):\n%s", out)
+	}
+}
+
+// TestNotebooksOnShortTexts: with a text of one or two tokens every cell
+// computes what is defined and says plainly what needs more tokens.
+func TestNotebooksOnShortTexts(t *testing.T) {
+	if err := nbtest.Available(); err != nil {
+		t.Fatalf("Jupyter with the GoNB kernel is needed: %v", err)
+	}
+	dir := t.TempDir()
+	ckpt := checkpoint(t, dir)
+	for _, tc := range []struct {
+		notebook, text string
+		notes          []string // cells that say what needs more tokens
+	}{
+		{part1, "Hi", nil},
+		{part2, "Hi", []string{"token0", "pearson-1", "pearson-0", "spearman-0", "correlation-figure", "scatter"}},
+	} {
+		textFile := filepath.Join(t.TempDir(), "text.txt")
+		if err := os.WriteFile(textFile, []byte(tc.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := execute(t, tc.notebook, []string{"GPT2TAPS_MODEL=" + ckpt, "GPT2TAPS_TEXT_FILE=" + textFile,
+			"GPT2TAPS_CACHE=" + filepath.Join(dir, "cache"), "GOMLX_BACKEND=go"})
+		if p := r.Problems(); len(p) > 0 {
+			t.Fatalf("%s on %q: problems:\n%s", tc.notebook, tc.text, strings.Join(p, "\n"))
+		}
+		for _, id := range tc.notes {
+			if out := cell(t, r, id); !strings.Contains(out, "not computed:") || !strings.Contains(out, "at least") {
+				t.Errorf("%s on %q: cell %s should say what needs more tokens:\n%s", tc.notebook, tc.text, id, out)
+			}
+		}
 	}
 }
 
@@ -226,9 +294,9 @@ func TestNotebookShowsRuntimeErrors(t *testing.T) {
 	}
 	missing := filepath.Join(t.TempDir(), "no-such-model")
 	r := execute(t, part1, []string{"GPT2TAPS_MODEL=" + missing, "GPT2TAPS_CACHE=" + t.TempDir(), "GOMLX_BACKEND=go"})
-	out := cellWith(t, r, "t := capture()").Text()
+	out := cell(t, r, "run")
 	if !strings.Contains(out, "error:") || !strings.Contains(out, "no-such-model") {
-		t.Errorf("the capture cell should show the error naming the model:\n%s", out)
+		t.Errorf("the run cell should show the error naming the model:\n%s", out)
 	}
 	if len(r.Problems()) == 0 {
 		t.Error("the failing cell was not reported as a problem")

@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # test.sh runs every check of the project, as CI does (after scripts/install.sh):
 #   gofmt, go vet, the build variants (noxla / cgo+XLA / GPU-check binary), the
-#   docker images' install steps (as root), the PyTorch reference's unit tests,
-#   and the Go tests, with the pure-Go GoMLX backend (GOMLX_BACKEND=go). The Go
-#   tests include the notebook tests (internal/nbtest and the notebooks' own),
-#   which execute notebooks with Jupyter and GoNB.
+#   PyTorch reference's unit tests, and the Go tests, with the pure-Go GoMLX
+#   backend (GOMLX_BACKEND=go). The Go tests include the notebook tests
+#   (internal/nbtest and the notebooks' own), which execute notebooks with
+#   Jupyter and GoNB.
 #
-# Usage: bash scripts/test.sh [go test flags, e.g. -run Name or -v]
+# It changes nothing on the host: the check of the docker images' install steps
+# (scripts/check-images.sh), which installs Debian packages and JupyterHub,
+# runs only in CI (CI=true, as root) or when asked for with --images.
+#
+# Usage: bash scripts/test.sh [--images] [go test flags, e.g. -run Name or -v]
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+images=false
+if [ "${1:-}" = "--images" ]; then
+	images=true
+	shift
+fi
 export PYDEVD_DISABLE_FILE_VALIDATION=1 # Quiets a debugger warning Jupyter commands print.
 start=$SECONDS
 
@@ -39,11 +48,15 @@ echo "no findings"
 step "build variants: without cgo/XLA (-tags noxla), with cgo/XLA, and the GPU-check binary"
 bash scripts/build-variants.sh
 
-if [ "$(id -u)" -eq 0 ]; then
+if [ "${CI:-}" = "true" ] || [ "$images" = true ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "test.sh: the docker images' install steps install Debian packages and need root: run 'sudo bash scripts/test.sh --images'" >&2
+		exit 1
+	fi
 	step "docker images' install steps, run here on Debian (minus CUDA)"
 	bash scripts/check-images.sh
 else
-	step "docker images' install steps: NOT run (they install Debian packages: run 'sudo bash scripts/check-images.sh'; CI runs them as root)"
+	step "docker images' install steps: skipped (they install Debian packages and JupyterHub on this host; CI runs them; to run them here: sudo bash scripts/test.sh --images)"
 fi
 
 if [ -n "$(find reference -name 'test_*.py' -print -quit 2>/dev/null)" ]; then

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -28,6 +29,13 @@ type Result struct {
 type Cell struct {
 	// Index is the cell's position in the notebook, counting every cell from 0.
 	Index int
+	// ID is the cell's id (nbformat 4.5) and Tags its metadata tags: the
+	// stable names tests find cells by, whatever their source says.
+	ID   string
+	Tags []string
+	// Hidden is whether the cell's source is collapsed in Jupyter (metadata
+	// jupyter.source_hidden).
+	Hidden bool
 	// Type is "code", "markdown" or "raw".
 	Type string
 	// Source is the cell's text.
@@ -67,10 +75,15 @@ func Read(path string) (*Result, error) {
 	var nb struct {
 		Cells []struct {
 			CellType       string          `json:"cell_type"`
+			ID             string          `json:"id"`
 			Source         json.RawMessage `json:"source"`
 			ExecutionCount *int            `json:"execution_count"`
 			Metadata       struct {
 				Execution map[string]string `json:"execution"`
+				Tags      []string          `json:"tags"`
+				Jupyter   struct {
+					SourceHidden bool `json:"source_hidden"`
+				} `json:"jupyter"`
 			} `json:"metadata"`
 			Outputs []struct {
 				OutputType string                     `json:"output_type"`
@@ -87,7 +100,7 @@ func Read(path string) (*Result, error) {
 	}
 	r := &Result{Path: path, Cells: make([]Cell, len(nb.Cells))}
 	for i, c := range nb.Cells {
-		cell := Cell{Index: i, Type: c.CellType, Source: multiline(c.Source)}
+		cell := Cell{Index: i, ID: c.ID, Tags: c.Metadata.Tags, Hidden: c.Metadata.Jupyter.SourceHidden, Type: c.CellType, Source: multiline(c.Source)}
 		if c.ExecutionCount != nil {
 			cell.ExecutionCount = *c.ExecutionCount
 		}
@@ -189,6 +202,17 @@ func (r *Result) CellsOfType(cellType string) []Cell {
 
 // MarkdownCells returns the notebook's Markdown cells: its prose.
 func (r *Result) MarkdownCells() []Cell { return r.CellsOfType("markdown") }
+
+// Cell returns the cell whose id or one of whose tags is name, and whether
+// there is one; the first such cell when several are tagged alike.
+func (r *Result) Cell(name string) (Cell, bool) {
+	for _, c := range r.Cells {
+		if c.ID == name || slices.Contains(c.Tags, name) {
+			return c, true
+		}
+	}
+	return Cell{}, false
+}
 
 // CodeCells returns the notebook's code cells.
 func (r *Result) CodeCells() []Cell { return r.CellsOfType("code") }

@@ -1,6 +1,7 @@
 package nbtest
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -32,5 +33,40 @@ func TestReadErrors(t *testing.T) {
 		if _, err := Read(path); err == nil {
 			t.Errorf("Read(%s) succeeded, want an error", path)
 		}
+	}
+}
+
+// TestCellByIDOrTag finds cells by id and by metadata tag, never by source.
+func TestCellByIDOrTag(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tagged.ipynb")
+	nb := `{"cells": [
+ {"cell_type": "markdown", "id": "intro", "metadata": {}, "source": ["# Title"]},
+ {"cell_type": "code", "id": "run", "metadata": {"tags": ["capture", "slow"]}, "execution_count": 1, "outputs": [], "source": ["%%\n", "fmt.Println(1)"]},
+ {"cell_type": "code", "id": "other", "metadata": {"tags": ["slow"], "jupyter": {"source_hidden": true}}, "execution_count": 2, "outputs": [], "source": ["run"]}
+], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}`
+	if err := os.WriteFile(path, []byte(nb), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]int{"intro": 0, "run": 1, "capture": 1, "slow": 1, "other": 2} {
+		c, ok := r.Cell(name)
+		if !ok || c.Index != want {
+			t.Errorf("Cell(%q) = cell %d, %v; want cell %d", name, c.Index, ok, want)
+		}
+	}
+	if c, _ := r.Cell("run"); c.ID != "run" || len(c.Tags) != 2 || c.Tags[0] != "capture" {
+		t.Errorf("cell run: id %q, tags %v", c.ID, c.Tags)
+	}
+	if c, _ := r.Cell("other"); !c.Hidden {
+		t.Error("cell other is collapsed (source_hidden) but Hidden is false")
+	}
+	if c, _ := r.Cell("run"); c.Hidden {
+		t.Error("cell run is not collapsed but Hidden is true")
+	}
+	if _, ok := r.Cell("fmt.Println(1)"); ok {
+		t.Error("a cell was found by its source")
 	}
 }

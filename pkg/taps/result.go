@@ -23,7 +23,7 @@ type Result struct {
 	Info    Info // how the result was obtained
 }
 
-// Info says how a Result was obtained.
+// Info says how a Result was obtained (its String is one line for people).
 type Info struct {
 	Model     string        // the model argument (Hub id or directory), when known
 	Dir       string        // the checkpoint directory it resolved to, when known
