@@ -82,6 +82,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return withModelHint(err)
 	}
+	plan.Forecast()
 	plan.Write(stderr)
 	if *planOnly {
 		return nil
@@ -95,6 +96,10 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := c.WriteTable(stderr); err != nil {
+		return err
+	}
+	fmt.Fprintln(stderr)
+	if err := c.WriteByModel(stderr); err != nil {
 		return err
 	}
 	for _, p := range written {

@@ -55,8 +55,10 @@ type Plan struct {
 	Texts   []Text
 	Tokens  []int // per text
 	Options Options
-	Rate    Rate  // the backend's measured matrix-product rate
+	Rate    Rate  // the backend's measured matrix-product rate (see Forecast)
 	RateErr error // why the rate could not be measured (then no time is forecast)
+
+	forecasted bool
 }
 
 // knownSizes are the sizes of the model.safetensors files of OpenAI's GPT-2 checkpoints as the Hub lists them
@@ -67,7 +69,7 @@ var knownSizes = map[string]int64{"gpt2": 548e6, "gpt2-medium": 1.52e9, "gpt2-la
 // NewPlan checks the models and texts and prepares their comparison: every text is tokenized (an empty one is an
 // error), every model located without downloading (a missing directory, a broken checkpoint, an id the Hub says
 // it does not have are errors; being offline is not), every text checked against every model whose shape is
-// known (too many tokens is an error naming both), the tap cache consulted, the backend's rate measured.
+// known (too many tokens is an error naming both), the tap cache consulted. Forecast adds the time.
 func NewPlan(ctx context.Context, models []string, texts []Text, o Options) (*Plan, error) {
 	if len(models) == 0 {
 		return nil, errors.New("no models: give at least one Hub id (gpt2, gpt2-medium, …) or checkpoint directory")
@@ -102,11 +104,17 @@ func NewPlan(ctx context.Context, models []string, texts []Text, o Options) (*Pl
 		mp.Label = names[i]
 		p.Models = append(p.Models, mp)
 	}
-	p.Rate, p.RateErr = ProbeRate(o.Backend)
+	return p, nil
+}
+
+// Forecast measures the backend's matrix-product rate (ProbeRate, about a second) and forecasts each model's
+// time from it; Write then says how long the run will take. Without it, Write says nothing of time.
+func (p *Plan) Forecast() {
+	p.Rate, p.RateErr = ProbeRate(p.Options.Backend)
+	p.forecasted = true
 	for i := range p.Models {
 		p.Models[i].Seconds = p.forecast(p.Models[i])
 	}
-	return p, nil
 }
 
 // planModel locates one model and checks the texts against it.
@@ -181,4 +189,13 @@ func (p *Plan) forecast(mp ModelPlan) float64 {
 	}
 	flop *= float64(p.passes()-mp.Cached) / float64(len(p.Texts))
 	return p.Rate.Seconds(flop)
+}
+
+// Missing is the number of forward passes Run will compute: those not in the tap cache.
+func (p *Plan) Missing() int {
+	n := 0
+	for _, mp := range p.Models {
+		n += p.passes() - mp.Cached
+	}
+	return n
 }

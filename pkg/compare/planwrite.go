@@ -12,7 +12,7 @@ import (
 
 // Write prints the plan: the texts with their token counts, each model with its shape and what it needs (in the
 // cache, a local directory, or a download and its size), the training control's checkpoints, how many forward
-// passes are already in the tap cache, and roughly how long the rest will take on this backend.
+// passes are already in the tap cache, and, after Forecast, roughly how long the rest will take on this backend.
 func (p *Plan) Write(w io.Writer) {
 	control := ""
 	if p.Options.Random {
@@ -40,13 +40,20 @@ func (p *Plan) Write(w io.Writer) {
 			}
 			fmt.Fprintf(w, "  %-20s random weights of the same shape (seed %d): %s, %s\n", "", RandomSeed, state, mp.RandomDir)
 		}
-		time := "time not forecast (shape unknown)"
-		if mp.ConfigKnown && p.RateErr == nil {
-			time = "the rest ≈ " + humanDuration(mp.Seconds)
+		time := ""
+		switch {
+		case !p.forecasted:
+		case mp.ConfigKnown && p.RateErr == nil:
+			time = "; the rest ≈ " + humanDuration(mp.Seconds)
+		default:
+			time = "; time not forecast (shape unknown)"
 		}
 		allKnown = allKnown && mp.ConfigKnown
 		total += mp.Seconds
-		fmt.Fprintf(w, "  %-20s forward passes: %d of %d in the tap cache; %s\n", "", mp.Cached, p.passes(), time)
+		fmt.Fprintf(w, "  %-20s forward passes: %d of %d in the tap cache%s\n", "", mp.Cached, p.passes(), time)
+	}
+	if !p.forecasted {
+		return
 	}
 	if p.RateErr != nil {
 		fmt.Fprintf(w, "Time: not forecast: the backend's rate could not be measured (%v).\n", p.RateErr)

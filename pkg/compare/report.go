@@ -159,3 +159,44 @@ func (c *Comparison) WriteReport(dir string, formats []string) ([]string, error)
 	}
 	return append(written, path), nil
 }
+
+// WriteByModel prints one line per (model, weights) summing up its texts: in how many the lesson's claim holds,
+// and the range over the texts of the middle layers' mean, of their largest |mean|, and of the first and last
+// layers' means — whether the picture belongs to the model or to the text.
+func (c *Comparison) WriteByModel(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "model\tweights\tclaim holds\tmiddle mean\tmiddle max |mean|\tfirst layer\tlast layer\t")
+	type key struct {
+		label   string
+		trained bool
+	}
+	var order []key
+	groups := map[key][]Row{}
+	for _, r := range c.Rows {
+		k := key{r.Label, r.Trained}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], r)
+	}
+	for _, k := range order {
+		rows := groups[k]
+		holds := 0
+		for _, r := range rows {
+			if r.Holds {
+				holds++
+			}
+		}
+		span := func(f func(Row) lesson.Num) string {
+			lo, hi := f(rows[0]), f(rows[0])
+			for _, r := range rows[1:] {
+				lo, hi = min(lo, f(r)), max(hi, f(r))
+			}
+			return num(lo) + " … " + num(hi)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d of %d texts\t%s\t%s\t%s\t%s\t\n", k.label, rows[0].Weights(), holds, len(rows),
+			span(func(r Row) lesson.Num { return r.MiddleMean }), span(func(r Row) lesson.Num { return r.MiddleMaxAbsMean }),
+			span(func(r Row) lesson.Num { return r.FirstLayerMean }), span(func(r Row) lesson.Num { return r.LastLayerMean }))
+	}
+	return tw.Flush()
+}

@@ -3,6 +3,7 @@ package compare
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -48,6 +49,7 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	var plan bytes.Buffer
+	p.Forecast()
 	p.Write(&plan)
 	t.Logf("the plan:\n%s", plan.String())
 	for _, want := range []string{"2 model(s) × 2 text(s), each also with random weights", "8 forward passes",
@@ -56,6 +58,9 @@ func TestRun(t *testing.T) {
 		if !strings.Contains(plan.String(), want) {
 			t.Errorf("the plan lacks %q", want)
 		}
+	}
+	if n := p.Missing(); n != 8 {
+		t.Errorf("Missing() = %d before the run, want 8", n)
 	}
 	c, err := p.Run(ctx)
 	if err != nil {
@@ -101,6 +106,9 @@ func TestRun(t *testing.T) {
 	}
 	plan.Reset()
 	p2.Write(&plan)
+	if n := p2.Missing(); n != 0 {
+		t.Errorf("Missing() = %d after the run, want 0", n)
+	}
 	if n := strings.Count(plan.String(), "forward passes: 4 of 4 in the tap cache"); n != 2 || !strings.Contains(plan.String(), "generated already") {
 		t.Errorf("the second plan should find everything cached and generated:\n%s", plan.String())
 	}
@@ -141,6 +149,26 @@ func TestRun(t *testing.T) {
 	}
 	if lines := strings.Split(strings.TrimSpace(table.String()), "\n"); len(lines) != 9 || !strings.Contains(lines[0], "middle max |mean|") {
 		t.Errorf("table:\n%s", table.String())
+	}
+	var byModel bytes.Buffer
+	if err := c.WriteByModel(&byModel); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("by model:\n%s", byModel.String())
+	lines := strings.Split(strings.TrimSpace(byModel.String()), "\n")
+	if len(lines) != 5 || !strings.HasPrefix(lines[1], "two ") || !strings.Contains(lines[1], "trained") || !strings.Contains(lines[2], "random") {
+		t.Fatalf("by model:\n%s", byModel.String())
+	}
+	r0, r1 := c.Rows[0], c.Rows[1] // "two", trained, both texts
+	lo, hi := min(r0.MiddleMean, r1.MiddleMean), max(r0.MiddleMean, r1.MiddleMean)
+	holds := 0
+	for _, r := range c.Rows[:2] {
+		if r.Holds {
+			holds++
+		}
+	}
+	if want := fmt.Sprintf("%d of 2 texts  %+.6f … %+.6f", holds, float64(lo), float64(hi)); !strings.Contains(lines[1], want) {
+		t.Errorf("by model, first line %q lacks %q", lines[1], want)
 	}
 }
 
@@ -223,6 +251,7 @@ func TestPlanOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
+	p.Forecast()
 	p.Write(&buf)
 	t.Logf("offline plan:\n%s", buf.String())
 	for _, want := range []string{"48 layers × 1600, 1.56 B parameters", "offline mode is on", "about 6.43 GB",
