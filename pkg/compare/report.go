@@ -90,13 +90,16 @@ func (c *Comparison) WriteTable(w io.Writer) error {
 	fmt.Fprintln(tw, "model\tweights\ttext\ttokens\tlayers\tmiddle mean\tmiddle max |mean|\tfirst layer\tlast layer\tclaim holds\t")
 	for _, r := range c.Rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n", r.Label, r.Weights(), r.Text, r.Tokens, r.Layers,
-			num(r.MiddleMean), num(r.MiddleMaxAbsMean), num(r.FirstLayerMean), num(r.LastLayerMean), yesNo(r.Holds))
+			num(r.MiddleMean), abs(r.MiddleMaxAbsMean), num(r.FirstLayerMean), num(r.LastLayerMean), yesNo(r.Holds))
 	}
 	return tw.Flush()
 }
 
 // num formats a table number: six decimals with a sign, or NaN.
 func num(n lesson.Num) string { return fmt.Sprintf("%+.6f", float64(n)) }
+
+// abs formats a table number that is never negative: six decimals, or NaN.
+func abs(n lesson.Num) string { return fmt.Sprintf("%.6f", float64(n)) }
 
 func yesNo(b bool) string {
 	if b {
@@ -161,11 +164,11 @@ func (c *Comparison) WriteReport(dir string, formats []string) ([]string, error)
 }
 
 // WriteByModel prints one line per (model, weights) summing up its texts: in how many the lesson's claim holds,
-// and the range over the texts of the middle layers' mean, of their largest |mean|, and of the first and last
-// layers' means — whether the picture belongs to the model or to the text.
+// the range over the texts of the middle layers' mean, the largest middle-layer |mean| of all (and its text), and the
+// range of the first and last layers' means — whether the picture belongs to the model or to the text.
 func (c *Comparison) WriteByModel(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "model\tweights\tclaim holds\tmiddle mean\tmiddle max |mean|\tfirst layer\tlast layer\t")
+	fmt.Fprintln(tw, "model\tweights\tclaim holds\tmiddle mean\tlargest middle |mean|\tfirst layer\tlast layer\t")
 	type key struct {
 		label   string
 		trained bool
@@ -195,8 +198,19 @@ func (c *Comparison) WriteByModel(w io.Writer) error {
 			return num(lo) + " … " + num(hi)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d of %d texts\t%s\t%s\t%s\t%s\t\n", k.label, rows[0].Weights(), holds, len(rows),
-			span(func(r Row) lesson.Num { return r.MiddleMean }), span(func(r Row) lesson.Num { return r.MiddleMaxAbsMean }),
+			span(func(r Row) lesson.Num { return r.MiddleMean }), maxAbs(rows),
 			span(func(r Row) lesson.Num { return r.FirstLayerMean }), span(func(r Row) lesson.Num { return r.LastLayerMean }))
 	}
 	return tw.Flush()
+}
+
+// maxAbs is the largest middle-layer |mean| over the rows, with the text it comes from.
+func maxAbs(rows []Row) string {
+	best := rows[0]
+	for _, r := range rows[1:] {
+		if r.MiddleMaxAbsMean > best.MiddleMaxAbsMean {
+			best = r
+		}
+	}
+	return abs(best.MiddleMaxAbsMean) + " (" + best.Text + ")"
 }
