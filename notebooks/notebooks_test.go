@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/gpt2taps/gpt2taps/internal/nbtest"
-	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/internal/testckpt"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 )
 
@@ -33,21 +33,6 @@ const (
 type fixture struct {
 	ckpt, textFile, cache string
 	summary               lesson.Summary
-}
-
-// checkpoint writes a small random checkpoint into dir/ckpt.
-func checkpoint(t *testing.T, dir string) string {
-	t.Helper()
-	cfg, err := gpt2.Preset("gpt2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.NLayer, cfg.NEmbd, cfg.NHead, cfg.NInner = 6, 64, 4, 256
-	ckpt := filepath.Join(dir, "ckpt")
-	if err := gpt2.WriteRandomCheckpoint(ckpt, cfg, gpt2.RandomOptions{Seed: 5}); err != nil {
-		t.Fatal(err)
-	}
-	return ckpt
 }
 
 // gpt2taps runs the command line from the repository.
@@ -67,7 +52,7 @@ func setup(t *testing.T) fixture {
 		t.Fatalf("Jupyter with the GoNB kernel is needed: %v", err)
 	}
 	dir := t.TempDir()
-	f := fixture{ckpt: checkpoint(t, dir), textFile: filepath.Join(dir, "text.txt"), cache: filepath.Join(dir, "cache")}
+	f := fixture{ckpt: testckpt.Write(t, 6, 64, 4, 5), textFile: filepath.Join(dir, "text.txt"), cache: filepath.Join(dir, "cache")}
 	text := "Nietzsche was born in Röcken in 1844. He taught philology in Basel, wrote Thus Spoke Zarathustra, and collapsed in Turin in 1889."
 	if err := os.WriteFile(f.textFile, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
@@ -260,7 +245,7 @@ func TestNotebooksOnShortTexts(t *testing.T) {
 		t.Fatalf("Jupyter with the GoNB kernel is needed: %v", err)
 	}
 	dir := t.TempDir()
-	ckpt := checkpoint(t, dir)
+	ckpt := testckpt.Write(t, 6, 64, 4, 5)
 	for _, tc := range []struct {
 		notebook, text string
 		notes          []string // cells that say what needs more tokens

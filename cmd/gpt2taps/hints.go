@@ -1,9 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 )
 
@@ -18,13 +15,7 @@ const localModelHint = "give a local checkpoint directory as --model DIR (or GPT
 // model is neither cached nor downloadable: offline mode is on, or the Hub can't be reached. Other errors are
 // returned as they are.
 func withModelHint(err error) error {
-	switch {
-	case !errors.Is(err, gpt2.ErrModelNotCached):
-		return err
-	case errors.Is(err, gpt2.ErrOffline):
-		return fmt.Errorf("%w; with gpt2taps: drop --offline (and HF_HUB_OFFLINE=1) to turn offline mode off, %s", err, localModelHint)
-	case errors.Is(err, gpt2.ErrHubUnreachable):
-		return fmt.Errorf("%w; with gpt2taps: %s", err, localModelHint)
-	}
-	return err
+	return gpt2.WithRemedy(err,
+		"with gpt2taps: drop --offline (and HF_HUB_OFFLINE=1) to turn offline mode off, "+localModelHint,
+		"with gpt2taps: "+localModelHint)
 }

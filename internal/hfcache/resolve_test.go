@@ -15,19 +15,6 @@ import (
 	"github.com/gpt2taps/gpt2taps/internal/hfcache/hubtest"
 )
 
-// callerWords are words only a caller of this package may use in a message: its flags, settings and commands.
-var callerWords = []string{"--model", "GPT2TAPS_MODEL", "modelName", "gpt2taps", "--smoke", "notebook", "--offline", "random-checkpoint"}
-
-// expectNeutral fails the test if err's message names a caller's flag, setting or command.
-func expectNeutral(t *testing.T, err error) {
-	t.Helper()
-	for _, w := range callerWords {
-		if strings.Contains(err.Error(), w) {
-			t.Errorf("error %q mentions %q: this package's messages must not know their callers", err, w)
-		}
-	}
-}
-
 func TestResolveCache(t *testing.T) {
 	srv := hubtest.NewServer(t, nil) // knows no repository: any request that reaches it is a failure
 	hubtest.Env(t, srv.URL)
@@ -163,7 +150,7 @@ func TestResolveNotCached(t *testing.T) {
 					t.Errorf("error %q does not mention %q", err, want)
 				}
 			}
-			expectNeutral(t, err)
+			hubtest.ExpectNeutral(t, err)
 			if n := srv.Count(""); n != 0 {
 				t.Errorf("offline mode made %d requests to the Hub, want none", n)
 			}
@@ -186,7 +173,7 @@ func TestResolveHubUnreachable(t *testing.T) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
 	}
-	expectNeutral(t, err)
+	hubtest.ExpectNeutral(t, err)
 }
 
 func TestResolveHubErrors(t *testing.T) {
@@ -216,7 +203,7 @@ func TestResolveHubErrors(t *testing.T) {
 			if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
 				t.Fatalf("Resolve(%q) error = %v, want errors.Is %v", tt.id, err, tt.wantIs)
 			}
-			expectNeutral(t, err)
+			hubtest.ExpectNeutral(t, err)
 		})
 	}
 	if n := srv.Count("pytorch_model.bin"); n != 0 {
@@ -366,7 +353,7 @@ func TestResolveDownloadInterrupted(t *testing.T) {
 				!strings.Contains(err.Error(), "run again") {
 				t.Fatalf("Resolve error = %v, want ErrNotCached containing %q and %q", err, tt.wantErr, "run again")
 			}
-			expectNeutral(t, err)
+			hubtest.ExpectNeutral(t, err)
 			for _, path := range []string{snapFile, blob} {
 				if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
 					t.Errorf("%s left behind after a failed download (Lstat error %v)", path, err)
@@ -439,7 +426,7 @@ func TestResolveUnusableHubFile(t *testing.T) {
 				t.Errorf("try %d: error %q does not mention %q", try, err, want)
 			}
 		}
-		expectNeutral(t, err)
+		hubtest.ExpectNeutral(t, err)
 	}
 	if n := srv.Count("GET /someone/odd/resolve/" + hubtest.Commit("someone/odd") + "/" + WeightsFile); n != 1 {
 		t.Errorf("the weights were downloaded %d times, want once", n)

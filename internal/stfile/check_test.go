@@ -3,41 +3,21 @@ package stfile
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// checkTestFile builds a small safetensors file holding one F32 tensor per value count given, with metadata, as
-// the Hugging Face tools write them.
-func checkTestFile(sizes ...int) []byte {
-	header := map[string]any{"__metadata__": map[string]string{"format": "pt"}}
-	var data []byte
-	for i, n := range sizes {
-		start := len(data)
-		for j := 0; j < n; j++ {
-			data = binary.LittleEndian.AppendUint32(data, uint32(i*1000+j))
-		}
-		header[fmt.Sprintf("h.%d.w", i)] = map[string]any{
-			"dtype": "F32", "shape": []int{n}, "data_offsets": []int{start, len(data)},
-		}
-	}
-	headerJSON, _ := json.Marshal(header)
-	out := binary.LittleEndian.AppendUint64(nil, uint64(len(headerJSON)))
-	out = append(out, headerJSON...)
-	return append(out, data...)
-}
+	"github.com/gpt2taps/gpt2taps/internal/hfcache/hubtest"
+)
 
 // TestCheck checks files cut off or damaged the ways an interrupted download or a bad copy leaves them: Check
 // refuses each, naming the file and saying to download it again, and agrees with Open.
 func TestCheck(t *testing.T) {
-	good := checkTestFile(4, 3)
-	headerOnly := checkTestFile()
+	good := hubtest.Safetensors(4, 3)
+	headerOnly := hubtest.Safetensors()
 	raw := func(header string, data ...byte) []byte {
 		return append(append(binary.LittleEndian.AppendUint64(nil, uint64(len(header))), header...), data...)
 	}

@@ -61,7 +61,7 @@ func TestLocateModel(t *testing.T) {
 	if err != nil || !errors.Is(loc.HubErr, ErrHubUnreachable) {
 		t.Errorf("no network: %+v, %v; want HubErr wrapping ErrHubUnreachable", loc, err)
 	} else {
-		expectNeutral(t, loc.HubErr)
+		hubtest.ExpectNeutral(t, loc.HubErr)
 	}
 	for _, r := range srv.Requests() {
 		if strings.Contains(r, "/resolve/") {

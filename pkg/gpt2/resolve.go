@@ -144,3 +144,20 @@ func looksLikePath(s string) bool {
 	// One '/' may separate org and name; more can only be a path.
 	return strings.Count(s, "/") > 1 || (strings.Contains(s, "/") && !hfcache.ValidRepoID(s))
 }
+
+// WithRemedy adds a caller's own remedy to an error of ResolveModel when the
+// model is neither cached nor downloadable, in the caller's terms (its flags,
+// its settings): offline when offline mode kept it from being downloaded,
+// unreachable when the Hub could not be reached. Other errors (a download cut
+// midway, whose remedy is to run again) are returned as they are.
+func WithRemedy(err error, offline, unreachable string) error {
+	switch {
+	case !errors.Is(err, ErrModelNotCached):
+		return err
+	case errors.Is(err, ErrOffline):
+		return fmt.Errorf("%w; %s", err, offline)
+	case errors.Is(err, ErrHubUnreachable):
+		return fmt.Errorf("%w; %s", err, unreachable)
+	}
+	return err
+}

@@ -17,19 +17,6 @@ import (
 	"github.com/gpt2taps/gpt2taps/pkg/backend"
 )
 
-// resolveCallerWords are words only a caller of ResolveModel may put in a message: its flags, settings, commands.
-var resolveCallerWords = []string{"--model", "GPT2TAPS_MODEL", "modelName", "gpt2taps", "--smoke", "notebook", "--offline", "random-checkpoint"}
-
-// expectNeutral fails the test if err's message names a caller's flag, setting or command.
-func expectNeutral(t *testing.T, err error) {
-	t.Helper()
-	for _, w := range resolveCallerWords {
-		if strings.Contains(err.Error(), w) {
-			t.Errorf("error %q mentions %q: the package's messages must not know their callers", err, w)
-		}
-	}
-}
-
 func TestResolveModelLocalDir(t *testing.T) {
 	hubtest.Env(t, hubtest.DeadEndpoint(t))
 	root := t.TempDir()
@@ -89,7 +76,7 @@ func TestResolveModelLocalDir(t *testing.T) {
 			if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
 				t.Fatalf("ResolveModel(%q) error = %v, want errors.Is %v", tt.model, err, tt.wantIs)
 			}
-			expectNeutral(t, err)
+			hubtest.ExpectNeutral(t, err)
 		})
 	}
 }
@@ -144,7 +131,7 @@ func TestResolveModelNotCached(t *testing.T) {
 				t.Errorf("error %q does not mention %q", err, want)
 			}
 		}
-		expectNeutral(t, err)
+		hubtest.ExpectNeutral(t, err)
 		if n := srv.Count(""); n != 0 {
 			t.Errorf("offline mode made %d requests to the Hub, want none", n)
 		}
@@ -161,7 +148,7 @@ func TestResolveModelNotCached(t *testing.T) {
 				t.Errorf("error %q does not mention %q", err, want)
 			}
 		}
-		expectNeutral(t, err)
+		hubtest.ExpectNeutral(t, err)
 	})
 	t.Run("no such model", func(t *testing.T) {
 		srv := hubtest.NewServer(t, nil)
@@ -171,7 +158,7 @@ func TestResolveModelNotCached(t *testing.T) {
 			!strings.Contains(err.Error(), "no such model on the Hub: someone/nothing-here") {
 			t.Fatalf("ResolveModel error = %v, want ErrNoSuchModel naming the id", err)
 		}
-		expectNeutral(t, err)
+		hubtest.ExpectNeutral(t, err)
 	})
 }
 
@@ -295,7 +282,7 @@ func TestResolveModelSubfolderShard(t *testing.T) {
 			t.Errorf("refusal %q does not say %q", refusal, want)
 		}
 	}
-	expectNeutral(t, indexErr)
+	hubtest.ExpectNeutral(t, indexErr)
 
 	_, err = ResolveModel(context.Background(), dir, ResolveOptions{})
 	if err == nil || !strings.Contains(err.Error(), refusal) {

@@ -88,7 +88,8 @@ type Claims struct {
 	// Part 2: token 0 is an extreme outlier of the hidden-state step lengths.
 	Token0StepRatio Num  `json:"token0_step_ratio"` // median over layers of ‖h_{l+1}−h_l‖ at token 0 ÷ median over the other tokens
 	Token0Outlier   bool `json:"token0_outlier"`    // Token0StepRatio ≥ OutlierRatio
-	// Layers significant after BH at FDRLevel, per correlation set (same order as Correlations).
+	// How many layers stay significant after BH at FDRLevel, per correlation
+	// set (in the order of Correlations), for the attention and the MLP.
 	SignificantAttn []int `json:"significant_attn"`
 	SignificantMLP  []int `json:"significant_mlp"`
 	// How much keeping token 0 moves the per-layer correlations: the mean over

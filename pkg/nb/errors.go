@@ -1,7 +1,6 @@
 package nb
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,13 +37,5 @@ const localModelHint = "in the notebook: set modelName (or GPT2TAPS_MODEL) to a 
 // withHint adds what to do in the notebook to errors whose remedy is a
 // setting of the notebook: a model that is neither cached nor downloadable.
 func withHint(err error) error {
-	switch {
-	case !errors.Is(err, gpt2.ErrModelNotCached):
-		return err
-	case errors.Is(err, gpt2.ErrOffline):
-		return fmt.Errorf("%w; unset HF_HUB_OFFLINE to download it, or %s", err, localModelHint)
-	case errors.Is(err, gpt2.ErrHubUnreachable):
-		return fmt.Errorf("%w; %s", err, localModelHint)
-	}
-	return err
+	return gpt2.WithRemedy(err, "unset HF_HUB_OFFLINE to download it, or "+localModelHint, localModelHint)
 }

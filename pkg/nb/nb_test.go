@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gpt2taps/gpt2taps/internal/testckpt"
 	"github.com/gpt2taps/gpt2taps/pkg/analysis"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
@@ -152,12 +153,7 @@ func TestTokenLabels(t *testing.T) {
 // lesson's own capture finds the same taps.
 func TestRunGoesThroughTheTapCache(t *testing.T) {
 	_, _, status := capture(t)
-	cfg := gpt2.Config{NLayer: 2, NEmbd: 32, NHead: 4, NPositions: 64, NInner: 128, VocabSize: 50257,
-		LayerNormEpsilon: 1e-5, Activation: "gelu_new"}
-	ckpt := filepath.Join(t.TempDir(), "ckpt")
-	if err := gpt2.WriteRandomCheckpoint(ckpt, cfg, gpt2.RandomOptions{Seed: 3}); err != nil {
-		t.Fatal(err)
-	}
+	ckpt := testckpt.Write(t, 2, 32, 4, 3)
 	t.Setenv("GPT2TAPS_CACHE", t.TempDir())
 	t.Setenv("GOMLX_BACKEND", "go")
 	var first, second *taps.Result
@@ -172,7 +168,7 @@ func TestRunGoesThroughTheTapCache(t *testing.T) {
 	if err != nil || tp.Info.Computed {
 		t.Fatalf("lesson.Capture: %v, computed %v; want the notebook's taps from the cache", err, tp != nil && tp.Info.Computed)
 	}
-	if a := Analyze(second); len(a.CosStats.Mean) != cfg.NLayer {
+	if a := Analyze(second); len(a.CosStats.Mean) != 2 {
 		t.Errorf("Analyze: %d layers", len(a.CosStats.Mean))
 	}
 	if code := status(func() { Run(filepath.Join(t.TempDir(), "missing"), "Hello", lesson.Request()) }); code != 1 {

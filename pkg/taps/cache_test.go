@@ -12,24 +12,13 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/core/graph"
 
+	"github.com/gpt2taps/gpt2taps/internal/testckpt"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
 // checkpoint writes a small random checkpoint and returns its directory.
-func checkpoint(t *testing.T, layers int) string {
-	t.Helper()
-	cfg, err := gpt2.Preset("gpt2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.NLayer, cfg.NEmbd, cfg.NHead, cfg.NInner = layers, 32, 4, 128
-	dir := filepath.Join(t.TempDir(), "ckpt")
-	if err := gpt2.WriteRandomCheckpoint(dir, cfg, gpt2.RandomOptions{Seed: 11}); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
+func checkpoint(t *testing.T, layers int) string { return testckpt.Write(t, layers, 32, 4, 11) }
 
 const text = "Nietzsche wrote that one must still have chaos in oneself to give birth to a dancing star."
 

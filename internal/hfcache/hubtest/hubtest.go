@@ -294,3 +294,18 @@ func WriteCache(t testing.TB, cacheDir, id, ref, commit string, files map[string
 	}
 	return snap
 }
+
+// CallerWords are words only a caller of the resolving packages may put in a
+// message: its flags, settings and commands.
+var CallerWords = []string{"--model", "GPT2TAPS_MODEL", "modelName", "gpt2taps", "--smoke", "notebook", "--offline", "random-checkpoint"}
+
+// ExpectNeutral fails the test if err's message names a caller's flag,
+// setting or command: low-level messages must not know their callers.
+func ExpectNeutral(t testing.TB, err error) {
+	t.Helper()
+	for _, w := range CallerWords {
+		if strings.Contains(err.Error(), w) {
+			t.Errorf("error %q mentions %q: the package's messages must not know their callers", err, w)
+		}
+	}
+}
