@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # lesson.sh is the main job: it installs what is missing (scripts/install.sh),
 # builds gpt2taps, runs the lesson with the chosen model (figures and
-# summary.json), executes both lesson notebooks headless with it, and says
+# summary.json), executes the notebooks headless with it, and says
 # where everything is.
 #
 # Usage: bash scripts/lesson.sh [--model M] [--out DIR] [--backend B] [--text-file F] [--smoke]
