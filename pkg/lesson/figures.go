@@ -55,8 +55,9 @@ func (a *Analysis) Figure(name string) (*viz.Figure, error) {
 	return nil, fmt.Errorf("unknown figure %q: use one of %s", name, strings.Join(FigureNames(), ", "))
 }
 
-// WriteReport writes every figure in each format ("png", "svg") and
-// summary.json into dir, and returns the paths written.
+// WriteReport writes every figure in each format ("png", "svg"),
+// summary.json and the token explorer (ExplorerFile) into dir, and returns
+// the paths written.
 func (a *Analysis) WriteReport(dir string, formats []string) ([]string, error) {
 	for _, f := range formats {
 		if f != "png" && f != "svg" {
@@ -85,6 +86,12 @@ func (a *Analysis) WriteReport(dir string, formats []string) ([]string, error) {
 	}
 	path := filepath.Join(dir, "summary.json")
 	if err := a.Summary().WriteJSON(path); err != nil {
+		return written, err
+	}
+	written = append(written, path)
+	// The interactive token explorer of both parts (see explorer.go).
+	path = filepath.Join(dir, ExplorerFile)
+	if err := a.WriteExplorer(path); err != nil {
 		return written, err
 	}
 	return append(written, path), nil

@@ -268,7 +268,7 @@ func TestAnalyzeSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(written) != 2*len(lesson.FigureNames())+1 {
+	if len(written) != 2*len(lesson.FigureNames())+2 { // + summary.json and explorer.html
 		t.Errorf("wrote %d files: %v", len(written), written)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
