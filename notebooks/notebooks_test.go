@@ -29,6 +29,7 @@ const (
 // fixture is a generated checkpoint, a short text and the CLI's summary of them.
 type fixture struct {
 	ckpt, textFile, cache string
+	report                string // the folder gpt2taps lesson wrote (figures, summary.json, explorer.html)
 	summary               lesson.Summary
 }
 
@@ -58,6 +59,7 @@ func setup(t *testing.T) fixture {
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("gpt2taps lesson: %v\n%s", err, msg)
 	}
+	f.report = out
 	if f.summary, err = lesson.ReadSummary(filepath.Join(out, "summary.json")); err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,7 @@ func Chromium(t testing.TB) string {
 	}
 	if os.Getenv("CI") == "true" {
 		t.Fatalf("CI=true and %s (%v); the browser tests must run on CI", SkipReason, err)
+		return ""
 	}
 	t.Skipf("%s (%v)", SkipReason, err)
 	return ""
@@ -170,6 +171,20 @@ func (b *Browser) Screenshot(name, sel string) (string, error) {
 	} else {
 		png, err = Run(b, time.Minute, chromedp.Screenshot(chromedp.CSS(sel)))
 	}
+	if err != nil {
+		return "", fmt.Errorf("screenshot %s: %w", name, err)
+	}
+	path := filepath.Join(b.artifacts, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		return "", fmt.Errorf("screenshot %s: %w", name, err)
+	}
+	return path, nil
+}
+
+// ViewportScreenshot saves a PNG of what the browser's window shows as
+// ArtifactDir/name.png and returns its path.
+func (b *Browser) ViewportScreenshot(name string) (string, error) {
+	png, err := Run(b, time.Minute, chromedp.CaptureScreenshot())
 	if err != nil {
 		return "", fmt.Errorf("screenshot %s: %w", name, err)
 	}

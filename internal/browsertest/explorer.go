@@ -87,6 +87,15 @@ const explorerStateJS = `((sel) => {
 	};
 })(%s)`
 
+// Shot names the screenshot CheckExplorer takes while a token is hovered.
+type Shot struct {
+	Name string // file name, without .png, in ArtifactDir
+	Of   string // CSS selector of what to capture; empty: the explorer
+	// Viewport: scroll Of to the top of its scrolling area first and capture
+	// the browser's viewport (the notebook's menu bar stays in the picture).
+	Viewport bool
+}
+
 // explorer drives one explorer on the page.
 type explorer struct {
 	t    testing.TB
@@ -114,7 +123,7 @@ func (x *explorer) center(sel string, fx float64) (float64, float64) {
 	p, err := Eval[struct{ X, Y, W, H float64 }](x.b, fmt.Sprintf(`((s) => {
 		const e = document.querySelector(s);
 		if (!e) return {X: -1, Y: -1, W: 0, H: 0};
-		e.scrollIntoView({block: 'center', inline: 'nearest'});
+		e.scrollIntoView({block: 'nearest', inline: 'nearest'}); // only if it is not in view
 		const r = e.getBoundingClientRect();
 		return {X: r.left, Y: r.top, W: r.width, H: r.height};
 	})(%s)`, q))
@@ -301,9 +310,9 @@ func changed(a, b []string) bool {
 //   - part 2 (steps): token 0 is flagged as the outlier; the toggle switches
 //     between the series, and layer 0 of attention shows as undefined.
 //
-// It saves a screenshot of the explorer, with a token hovered, as
-// ArtifactDir/<shot>.png, and returns its path.
-func CheckExplorer(t testing.TB, b *Browser, sel string, want ExplorerWant, shot string) string {
+// It saves a screenshot, with a token hovered, as ArtifactDir/<shot.Name>.png,
+// and returns its path.
+func CheckExplorer(t testing.TB, b *Browser, sel string, want ExplorerWant, shot Shot) string {
 	t.Helper()
 	x := &explorer{t: t, b: b, sel: sel, want: want}
 	q, _ := json.Marshal(sel + "[data-g2tx-ready]")
@@ -324,12 +333,27 @@ func CheckExplorer(t testing.TB, b *Browser, sel string, want ExplorerWant, shot
 	}
 	x.checkLayer("at start", s, key, layer)
 
-	// Hover a token in the middle of the text.
+	// Hover a token in the middle of the text, and take the screenshot.
+	of := shot.Of
+	if of == "" {
+		of = sel
+	}
+	if shot.Viewport {
+		q, _ := json.Marshal(of)
+		if _, err := Eval[bool](b, fmt.Sprintf(`(document.querySelector(%s).scrollIntoView({block: 'start'}), true)`, q)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	h := T / 2
 	x.hover(h)
 	s = x.state()
 	x.checkDetail("hover", s, key, layer, h)
-	path, err := b.Screenshot(shot, sel)
+	var path string
+	if shot.Viewport {
+		path, err = b.ViewportScreenshot(shot.Name)
+	} else {
+		path, err = b.Screenshot(shot.Name, of)
+	}
 	if err != nil {
 		t.Error(err)
 	}

@@ -172,6 +172,19 @@ func (n *Notebook) Result() (*nbtest.Result, error) {
 	return nbtest.Read(path)
 }
 
+// Close saves the notebook, as a student would before leaving it (into
+// the NotebookTree's copy), so that the browser leaves the page without
+// asking; its kernel goes on running until the server stops.
+func (n *Notebook) Close() error {
+	if _, err := Eval[bool](n.b, `Jupyter.notebook.save_notebook().then(() => true)`); err != nil {
+		return fmt.Errorf("%s: save: %w", n.Name, err)
+	}
+	if dirty, err := Eval[bool](n.b, `Jupyter.notebook.dirty`); err != nil || dirty {
+		return fmt.Errorf("%s: still unsaved after saving (%v)", n.Name, err)
+	}
+	return nil
+}
+
 // Image is an <img> element of the page.
 type Image struct {
 	Src                 string // the start of its address

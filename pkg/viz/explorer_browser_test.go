@@ -87,12 +87,12 @@ func TestExplorerInBrowser(t *testing.T) {
 		return browsertest.ExplorerWant{Explorer: e, Kind: kind, Layers: layers, IDs: tk.IDs, Texts: tk.Texts}
 	}
 	copyBefore := layerOf(3)
-	browsertest.CheckExplorer(t, b, "section:nth-of-type(1) .g2tx", want(part1, "cosine"), "viz-part1")
+	browsertest.CheckExplorer(t, b, "section:nth-of-type(1) .g2tx", want(part1, "cosine"), browsertest.Shot{Name: "viz-part1"})
 	if got := layerOf(3); got != copyBefore {
 		t.Errorf("the second copy of part 1 moved from layer %s to %s with the first", copyBefore, got)
 	}
-	browsertest.CheckExplorer(t, b, "section:nth-of-type(2) .g2tx", want(part2, "steps"), "viz-part2")
-	browsertest.CheckExplorer(t, b, "section:nth-of-type(3) .g2tx", want(part1, "cosine"), "viz-part1-copy")
+	browsertest.CheckExplorer(t, b, "section:nth-of-type(2) .g2tx", want(part2, "steps"), browsertest.Shot{Name: "viz-part2"})
+	browsertest.CheckExplorer(t, b, "section:nth-of-type(3) .g2tx", want(part1, "cosine"), browsertest.Shot{Name: "viz-part1-copy"})
 	if _, err := b.Screenshot("viz-page", ""); err != nil {
 		t.Error(err)
 	}
