@@ -204,7 +204,9 @@ func (e *Explorer) HTML() (string, error) {
 	}
 	var b bytes.Buffer
 	b.Grow(len(data) + len(explorerJS) + len(explorerCSS) + 64*len(e.labels))
-	fmt.Fprintf(&b, `<div class="g2tx" id="%s" data-g2tx-kind="%s" lang="en">`, id, e.data.Kind)
+	// data-lm-/data-p-suppress-shortcuts: JupyterLab (and Notebook 7) leave the
+	// keys pressed inside the view to it instead of moving between cells.
+	fmt.Fprintf(&b, `<div class="g2tx" id="%s" data-g2tx-kind="%s" lang="en" data-lm-suppress-shortcuts="true" data-p-suppress-shortcuts="true">`, id, e.data.Kind)
 	fmt.Fprintf(&b, "<style>%s</style>", explorerCSS)
 	if e.data.Title != "" {
 		fmt.Fprintf(&b, `<div class="g2tx-title">%s</div>`, html.EscapeString(e.data.Title))

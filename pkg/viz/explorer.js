@@ -207,7 +207,7 @@ function build(root, d) {
   if (d.diverging) legendItems.splice(2, 0, el("span", { class: "g2tx-legend-mid" }, ["white = ", legendMid]));
   if (d.outlier >= 0) {
     legendItems.push(el("span", {}, [el("span", { class: "g2tx-swatch g2tx-outlier" }, ["\u00a0\u00a0"]),
-      " token " + d.outlier + ": the outlier, left out of the colour scale"]));
+      " token " + d.outlier + " (in GPT-2 an extreme outlier): not in the colour scale"]));
   }
   ui.appendChild(el("div", { class: "g2tx-legend" }, legendItems));
 
@@ -331,7 +331,7 @@ function build(root, d) {
       el("b", { class: "g2tx-d-num" }, [Number.isNaN(v) ? s.undefined : show(s, v)])]));
     detail.appendChild(el("div", { class: "g2tx-d-mean" }, ["layer " + l + " mean \u00b1 std: " +
       (s.count[l] ? show(s, s.meanV[l]) + " \u00b1 " + show(s, s.stdV[l]) : "undefined")]));
-    if (t === d.outlier) detail.appendChild(el("div", { class: "g2tx-d-note" }, ["token " + t + " is the outlier: left out of the colour scale"]));
+    if (t === d.outlier) detail.appendChild(el("div", { class: "g2tx-d-note" }, ["token " + t + " is left out of the colour scale (in GPT-2 an extreme outlier)"]));
     detail.appendChild(curve(s, t, l));
     detail.appendChild(el("div", { class: "g2tx-d-note" }, ["dots: this token per layer; band: layer mean \u00b1 std; line: layer " + l]));
   }
