@@ -205,14 +205,11 @@ func (n *Notebook) Images() ([]Image, error) {
 // index among all cells.
 func (n *Notebook) Cell(id, tag string) (sel string, index int, err error) {
 	q, _ := json.Marshal(id)
-	var found struct {
+	type cellInfo struct {
 		Index int
 		Tags  []string
 	}
-	found, err = Eval[struct {
-		Index int
-		Tags  []string
-	}](n.b, fmt.Sprintf(`(() => {
+	found, err := Eval[cellInfo](n.b, fmt.Sprintf(`(() => {
 		const cells = Jupyter.notebook.get_cells();
 		const i = cells.findIndex(c => c.id === %s);
 		if (i < 0) return {Index: -1, Tags: []};

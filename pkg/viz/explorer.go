@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -133,7 +134,7 @@ func CosineExplorer(tokens ExplorerTokens, cos analysis.Matrix, stats analysis.L
 	e.data.Series = []*explorerSeries{{
 		Key: "cos", Name: "cosine", Title: "cosine(attention output, MLP output)",
 		Undefined: "undefined (NaN): one of the two outputs is zero or not finite",
-		Values:    cos, Mean: stats.Mean, Std: stats.Std, Count: stats.Count,
+		Values:    cloneMatrix(cos), Mean: slices.Clone(stats.Mean), Std: slices.Clone(stats.Std), Count: slices.Clone(stats.Count),
 		Decimals: CosineDecimals,
 	}}
 	return e, nil
@@ -177,7 +178,7 @@ func StepExplorer(tokens ExplorerTokens, steps analysis.StepLengths, opts Explor
 		st := analysis.PerLayer(s.m)
 		e.data.Series = append(e.data.Series, &explorerSeries{
 			Key: s.key, Name: s.name, Title: s.title, Undefined: s.undefined,
-			Values: s.m, Mean: st.Mean, Std: st.Std, Count: st.Count, Digits: StepDigits,
+			Values: cloneMatrix(s.m), Mean: st.Mean, Std: st.Std, Count: st.Count, Digits: StepDigits,
 		})
 	}
 	e.data.Series0 = 2
@@ -225,6 +226,11 @@ func (e *Explorer) HTML() (string, error) {
 	b.Write(data)
 	b.WriteString(");\n})();</script></div>")
 	return b.String(), nil
+}
+
+// cloneMatrix returns a copy of m: an explorer keeps its own numbers.
+func cloneMatrix(m analysis.Matrix) analysis.Matrix {
+	return analysis.Matrix{Rows: m.Rows, Cols: m.Cols, Data: slices.Clone(m.Data)}
 }
 
 // newElementID returns an element id unique to one fragment.
