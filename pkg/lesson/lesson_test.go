@@ -151,7 +151,7 @@ func TestAnalyzeSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(written) != 2*len(lesson.FigureNames())+1 || len(notes) != 0 {
+	if len(written) != 2*len(lesson.FigureNames())+2 || len(notes) != 0 { // + summary.json and explorer.html
 		t.Errorf("wrote %d files: %v; notes %q", len(written), written, notes)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
