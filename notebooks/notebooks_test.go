@@ -32,6 +32,7 @@ const (
 // fixture is a generated checkpoint, a short text and the CLI's summary of them.
 type fixture struct {
 	ckpt, textFile, cache string
+	report                string // the folder gpt2taps lesson wrote (figures, summary.json, explorer.html)
 	summary               lesson.Summary
 }
 
@@ -60,6 +61,7 @@ func setup(t *testing.T) fixture {
 	// The command line's numbers, with a cache of its own so that the notebook computes its taps itself.
 	out := filepath.Join(dir, "lesson")
 	gpt2taps(t, "lesson", "--model", f.ckpt, "--backend", "go", "--text-file", f.textFile, "--out", out, "--cache", filepath.Join(dir, "cli-cache"))
+	f.report = out
 	var err error
 	if f.summary, err = lesson.ReadSummary(filepath.Join(out, "summary.json")); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@
 #     $(go env GOBIN), else $(go env GOPATH)/bin;
 #   - the GoNB kernel, registered with Jupyter, with a PATH in its kernel.json
 #     that finds go and those tools even when Jupyter runs as a service;
+#   - Chromium for the browser tests: the Debian package when run as root,
+#     otherwise the command to install it is printed (the tests are skipped);
 #   - the main module's dependencies (go mod download).
 #
 # Usage: bash scripts/install.sh
@@ -79,6 +81,20 @@ Debian packages needs root. Install them either way, then run this again:
                (and PYTHON=path/to/that/python3 for this script and scripts/test.sh)
 EOF
 	exit 1
+fi
+
+# Chromium, for the browser tests (internal/browsertest): they open the notebooks
+# through Jupyter's web interface. Kept as its own block.
+step "Chromium for the browser tests (Debian packages: chromium fonts-dejavu-core)"
+if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then
+	echo "installed: $(chromium --version 2>/dev/null || echo /usr/bin/chromium)"
+elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update
+	apt-get install -y chromium fonts-dejavu-core
+else
+	echo "not installed: the browser tests will be skipped (CI, with CI=true, fails them instead)."
+	echo "  as root: apt-get update && apt-get install -y chromium fonts-dejavu-core"
 fi
 
 step "Go tools pinned in tools/go.mod (gonb, goimports, gopls)"

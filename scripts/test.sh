@@ -4,7 +4,8 @@
 #   PyTorch reference's unit tests, and the Go tests, with the pure-Go GoMLX
 #   backend (GOMLX_BACKEND=go). The Go tests include the notebook tests
 #   (internal/nbtest and the notebooks' own), which execute notebooks with
-#   Jupyter and GoNB.
+#   Jupyter and GoNB, and the browser tests, which open them in Chromium through
+#   Jupyter's web interface (screenshots in out/test-artifacts).
 #
 # It changes nothing on the host: the check of the docker images' install steps
 # (scripts/check-images.sh), which installs Debian packages and JupyterHub,
@@ -65,4 +66,6 @@ if [ -n "$(find reference -name 'test_*.py' -print -quit 2>/dev/null)" ]; then
 fi
 
 step "go test ./... (GOMLX_BACKEND=go)"
+# The browser tests' screenshots and executed notebooks (not committed: out/ is ignored).
+export GPT2TAPS_ARTIFACTS=${GPT2TAPS_ARTIFACTS:-$PWD/out/test-artifacts}
 GOMLX_BACKEND=go go test -count=1 -timeout 45m "$@" ./...

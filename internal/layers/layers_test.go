@@ -29,14 +29,15 @@ var allowed = map[string][]string{
 	"pkg/nb":        {"pkg/gpt2", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/lesson", "pkg/backend"},
 	"pkg/nbcompare": {"pkg/compare", "pkg/nb"},
 	// Tools around it.
-	"internal/nbtest":   nil,
-	"internal/testckpt": {"pkg/gpt2"},
-	"internal/bench":    {"pkg/gpt2", "pkg/taps", "pkg/lesson", "pkg/analysis", "pkg/backend"},
-	"internal/gpucheck": {"pkg/gpt2", "pkg/taps", "pkg/lesson", "pkg/analysis", "pkg/backend"},
-	"internal/layers":   nil,
-	"cmd/gpt2taps":      {"*"},
-	"notebooks":         nil,
-	"docker":            nil,
+	"internal/nbtest":      nil,
+	"internal/browsertest": {"internal/nbtest", "pkg/viz"},
+	"internal/testckpt":    {"pkg/gpt2"},
+	"internal/bench":       {"pkg/gpt2", "pkg/taps", "pkg/lesson", "pkg/analysis", "pkg/backend"},
+	"internal/gpucheck":    {"pkg/gpt2", "pkg/taps", "pkg/lesson", "pkg/analysis", "pkg/backend"},
+	"internal/layers":      nil,
+	"cmd/gpt2taps":         {"*"},
+	"notebooks":            nil,
+	"docker":               nil,
 }
 
 // TestImportsFollowTheDataPath lists every package's imports with `go list`

@@ -19,8 +19,15 @@ import (
 // not depend on the cut.
 type rowSplit int
 
+// forcedPieces, when not 0, replaces the automatic choice: the benchmark of
+// this file measures both ways.
+var forcedPieces = 0
+
 // rowSplit returns the cut for m's backend.
 func (m *Model) rowSplit() rowSplit {
+	if forcedPieces > 0 {
+		return rowSplit(forcedPieces)
+	}
 	if _, ok := m.Backend.(*simplego.Backend); ok {
 		return rowSplit(runtime.GOMAXPROCS(0))
 	}

@@ -86,9 +86,10 @@ func (a *Analysis) Figure(name string) (*viz.Figure, error) {
 	return nil, fmt.Errorf("unknown figure %q: use one of %s", name, strings.Join(FigureNames(), ", "))
 }
 
-// WriteReport writes every figure in each format ("png", "svg") and
-// summary.json into dir, and returns the paths written. A figure the text is
-// too short for is left out, and notes says so (see TooFewTokens).
+// WriteReport writes every figure in each format ("png", "svg"),
+// summary.json and the token explorer (ExplorerFile) into dir, and returns the
+// paths written. A figure the text is too short for is left out, and notes
+// says so (see TooFewTokens).
 func (a *Analysis) WriteReport(dir string, formats []string) (written, notes []string, err error) {
 	for _, f := range formats {
 		if f != "png" && f != "svg" {
@@ -117,6 +118,12 @@ func (a *Analysis) WriteReport(dir string, formats []string) (written, notes []s
 	}
 	path := filepath.Join(dir, "summary.json")
 	if err := a.Summary().WriteJSON(path); err != nil {
+		return written, notes, err
+	}
+	written = append(written, path)
+	// The interactive token explorer of both parts (see explorer.go).
+	path = filepath.Join(dir, ExplorerFile)
+	if err := a.WriteExplorer(path); err != nil {
 		return written, notes, err
 	}
 	return append(written, path), notes, nil

@@ -151,7 +151,7 @@ func TestAnalyzeSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(written) != 2*len(lesson.FigureNames())+1 || len(notes) != 0 {
+	if len(written) != 2*len(lesson.FigureNames())+2 || len(notes) != 0 { // + summary.json and explorer.html
 		t.Errorf("wrote %d files: %v; notes %q", len(written), written, notes)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
@@ -241,7 +241,7 @@ func TestShortTexts(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%d tokens: %v", len(tp.IDs), err)
 			}
-			if len(written) != len(lesson.FigureNames())-len(tc.skipped)+1 || len(notes) != len(tc.skipped) {
+			if len(written) != len(lesson.FigureNames())-len(tc.skipped)+2 || len(notes) != len(tc.skipped) { // + summary.json and explorer.html
 				t.Fatalf("%d tokens: wrote %v, notes %q; want all but %v", len(tp.IDs), written, notes, tc.skipped)
 			}
 			for i, name := range tc.skipped {

@@ -13,7 +13,14 @@
 //   - ScatterGrid: the scatter plots behind those correlations, for a few
 //     layers (see ScatterLayers).
 //
-// Every function returns a *Figure, rendered to bytes by Figure.PNG and
+// The token explorer (CosineExplorer, StepExplorer) shows the same numbers on
+// the text itself: each token coloured by its value at a layer chosen with a
+// slider, its numbers and per-layer curve on hover or keyboard focus. It is
+// one self-contained HTML fragment (Explorer.HTML: inline SVG, CSS and plain
+// JavaScript, no network), shown inline in a GoNB cell by DisplayExplorer and
+// written as a standalone page by SaveExplorerPage.
+//
+// Every figure function returns a *Figure, rendered to bytes by Figure.PNG and
 // Figure.SVG, written atomically by Figure.Save, and shown inline in a GoNB
 // notebook cell by Display. Figures hold no data beyond what they draw and
 // can be rendered any number of times.
