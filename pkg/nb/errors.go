@@ -30,7 +30,7 @@ func Must[T any](v T, err error) T {
 }
 
 // localModelHint says how to run without the Hub, in the notebook's terms.
-const localModelHint = "in the notebook: set modelName (or GPT2TAPS_MODEL) to a local checkpoint directory, or make a " +
+const localModelHint = "in the notebook: set modelName (notebook 03: modelNames), or GPT2TAPS_MODEL, to a local checkpoint directory, or make a " +
 	"random one for a smoke run with `go run ./cmd/gpt2taps random-checkpoint --preset gpt2-large --seed 1 --out DIR` " +
 	"(or run `bash scripts/lesson.sh --smoke`)"
 
