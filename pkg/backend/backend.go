@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/gomlx/gomlx/backends"
-	_ "github.com/gomlx/gomlx/backends/simplego" // the pure-Go backend, always available
+	"github.com/gomlx/gomlx/backends/simplego" // the pure-Go backend, always available
 )
 
 // Auto is the backend name that picks XLA when it can be loaded (CUDA before
@@ -155,6 +155,12 @@ func newWithConfig(config string) (b backends.Backend, err error) {
 		}
 	}()
 	b, err = backends.NewWithConfig(resolved)
+	if err == nil && kind == simplego.BackendName {
+		if err = configureMatmul(); err != nil {
+			b.Finalize()
+			return nil, fmt.Errorf("backend %q: %w", config, err)
+		}
+	}
 	if err != nil {
 		if isXLA(kind) {
 			return nil, &PluginError{msg: fmt.Sprintf("backend %q: the PJRT plugin was found but did not start: %s; check that its libraries load (ldd on the plugin file; for CUDA: the NVIDIA driver, and NVIDIA's libraries as gopjrt's installer lays them out), or use the pure-Go backend (GOMLX_BACKEND=go)", config, firstLine(err))}
