@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # test.sh runs every check of the project, as CI does (after scripts/install.sh):
-#   gofmt, go vet, the build variants (noxla / cgo+XLA / GPU-check binary), the
-#   docker images' install steps (as root), the PyTorch reference's unit tests,
-#   and the Go tests, with the pure-Go GoMLX backend (GOMLX_BACKEND=go). The Go
-#   tests include the notebook tests (internal/nbtest and the notebooks' own),
-#   which execute notebooks with Jupyter and GoNB.
+#   gofmt, go vet, the build variants (noxla / cgo+XLA / without the SIMD
+#   kernel / GPU-check binary), the docker images' install steps (as root), the
+#   PyTorch reference's unit tests, and the Go tests, with the pure-Go GoMLX
+#   backend (GOMLX_BACKEND=go) and GOEXPERIMENT=simd (its SIMD matmul kernel).
+#   The Go tests include the notebook tests (internal/nbtest and the notebooks'
+#   own), which execute notebooks with Jupyter and GoNB.
 #
 # Usage: bash scripts/test.sh [go test flags, e.g. -run Name or -v]
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/goexperiment.sh # GOEXPERIMENT=simd: the SIMD matmul kernel (environment.md)
 export PYDEVD_DISABLE_FILE_VALIDATION=1 # Quiets a debugger warning Jupyter commands print.
 start=$SECONDS
 
