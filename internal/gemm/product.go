@@ -155,13 +155,6 @@ type kernelFunc func(kc int, a, b, c []float32, ldc int, accumulate bool)
 
 // run computes every task, on up to p.threads goroutines.
 func (p *plan) run(kernel kernelFunc) {
-	if p.m == 0 || p.n == 0 || p.batch == 0 {
-		return
-	}
-	if p.k == 0 {
-		clear(p.c)
-		return
-	}
 	helpers := min(p.threads, p.tasks) - 1
 	var wg sync.WaitGroup
 	for range helpers {
