@@ -35,10 +35,13 @@ func kernelAVX2(kc int, a, b, c []float32, ldc int, accumulate bool) {
 	_ = a[kc*mr-1]
 	_ = b[kc*nr-1]
 	_ = c[3*ldc+nr-1]
+	// The pointers step through a and b, and stop at their last step: a
+	// pointer past the end of an allocation is not allowed (unsafe.Pointer's
+	// rules; checkptr, on with -race, checks).
 	pa := unsafe.Pointer(&a[0])
 	pb := unsafe.Pointer(&b[0])
 	var c00, c01, c10, c11, c20, c21, c30, c31 archsimd.Float32x8
-	for range kc {
+	for q := kc; ; {
 		b0 := archsimd.LoadFloat32x8((*[8]float32)(pb))
 		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(pb, 32)))
 		a0 := archsimd.BroadcastFloat32x8(*(*float32)(pa))
@@ -53,6 +56,9 @@ func kernelAVX2(kc int, a, b, c []float32, ldc int, accumulate bool) {
 		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(pa, 12)))
 		c30 = a3.MulAdd(b0, c30)
 		c31 = a3.MulAdd(b1, c31)
+		if q--; q == 0 {
+			break
+		}
 		pa = unsafe.Add(pa, mr*4)
 		pb = unsafe.Add(pb, nr*4)
 	}
