@@ -238,6 +238,18 @@ func (p *plan) packA(dst []float32, batch, i0, i1, k0, kc int) {
 	contract := p.a.Contract[k0 : k0+kc]
 	for ir := i0; ir < i1; ir += mr {
 		panel := dst[(ir-i0)*kc:][:kc*mr]
+		if p.aAffine && p.aContract == 1 && ir+mr <= i1 {
+			// Rows contiguous (A stored [M,K]), a whole panel: four rows read
+			// side by side, the panel written in order.
+			s0 := data[base+p.a.Cross[ir]+contract[0]:][:kc]
+			s1 := data[base+p.a.Cross[ir+1]+contract[0]:][:kc]
+			s2 := data[base+p.a.Cross[ir+2]+contract[0]:][:kc]
+			s3 := data[base+p.a.Cross[ir+3]+contract[0]:][:kc]
+			for q := range kc {
+				*(*[mr]float32)(panel[q*mr:]) = [mr]float32{s0[q], s1[q], s2[q], s3[q]}
+			}
+			continue
+		}
 		for r := range mr {
 			i := ir + r
 			if i >= i1 {
@@ -282,6 +294,12 @@ func (p *plan) packB(dst []float32, batch, j0, j1, k0, kc int) {
 		if p.bCrossUnit {
 			// Columns contiguous (B stored [K,N]): nr values per depth at once.
 			col0 := base + p.b.Cross[jr]
+			if cols == nr {
+				for q, off := range contract {
+					*(*[nr]float32)(panel[q*nr:]) = *(*[nr]float32)(data[col0+off:])
+				}
+				continue
+			}
 			for q, off := range contract {
 				row := panel[q*nr:][:nr]
 				copy(row, data[col0+off:][:cols])
