@@ -1,7 +1,10 @@
 package nbtest
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -31,5 +34,26 @@ func TestWithSIMD(t *testing.T) {
 		if !slices.Equal(env, tc.env) {
 			t.Errorf("WithSIMD(%q) changed its argument", tc.env)
 		}
+	}
+}
+
+// TestExecuteBuildsWithSIMD checks that GoNB builds the cells with the
+// GOEXPERIMENT that Execute gives the kernel: simd added to this process's.
+func TestExecuteBuildsWithSIMD(t *testing.T) {
+	r, err := Execute(t.Context(), filepath.Join("testdata", "goexperiment.ipynb"), Options{WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ""
+	for _, kv := range WithSIMD(os.Environ()) {
+		if v, ok := strings.CutPrefix(kv, "GOEXPERIMENT="); ok {
+			want = v
+		}
+	}
+	if p := r.Problems(); len(p) > 0 {
+		t.Fatalf("problems: %q", p)
+	}
+	if got := r.Cells[1].Text(); got != "GOEXPERIMENT = "+want+"\n" {
+		t.Errorf("the cell printed %q, want %q", got, "GOEXPERIMENT = "+want+"\n")
 	}
 }
