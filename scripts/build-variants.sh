@@ -13,6 +13,7 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=goexperiment.sh
 . scripts/goexperiment.sh # GOEXPERIMENT=simd: the SIMD matmul kernel (environment.md)
 start=$SECONDS
 step() { printf '==> [%3d s] %s\n' "$((SECONDS - start))" "$*"; }
