@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"reflect"
 	"runtime"
 	"slices"
 	"sync"
@@ -80,6 +81,9 @@ func hookDotGeneral() error {
 	stock := simplegoExecutors[backends.OpTypeDotGeneral]
 	if stock == nil {
 		return fmt.Errorf("no DotGeneral executor in simplego's table")
+	}
+	if reflect.ValueOf(stock).Pointer() == reflect.ValueOf(nodeExecutor(execDotGeneral)).Pointer() {
+		return nil // already in
 	}
 	matmul.stock = stock
 	simplegoExecutors[backends.OpTypeDotGeneral] = execDotGeneral
