@@ -61,7 +61,7 @@ func Offsets(dims, axes []int) ([]int, error) {
 	return offs, nil
 }
 
-// Strided returns the offsets start, start+stride, …, n of them.
+// Strided returns the n offsets 0, stride, 2·stride, …, (n-1)·stride.
 func Strided(n, stride int) []int {
 	offs := make([]int, n)
 	for i := range offs {
