@@ -272,7 +272,7 @@ func TestDockerfiles(t *testing.T) {
 				t.Errorf("ENTRYPOINT %s: want tini running /opt/gpt2taps/docker/start-notebook.sh", entry)
 			}
 			checkScript(t, "start-notebook.sh")
-			for _, want := range []string{"GPT2TAPS_DIR=/opt/gpt2taps", "HF_HOME=/home/${NB_USER}/.cache/huggingface", "GOTOOLCHAIN=local"} {
+			for _, want := range []string{"GPT2TAPS_DIR=/opt/gpt2taps", "HF_HOME=/home/${NB_USER}/.cache/huggingface", "GOTOOLCHAIN=local", "GOEXPERIMENT=simd"} {
 				if !slices.Contains(env, want) {
 					t.Errorf("ENV lacks %s", want)
 				}

@@ -5,7 +5,8 @@
 # its kernel.json goes to JUPYTER_DATA_DIR/kernels/gonb (default
 # /usr/local/share/jupyter, on Jupyter's system path, so that a volume
 # mounted on the user's home does not hide it), with a PATH that finds go and
-# those tools. CI runs it with GOBIN and JUPYTER_DATA_DIR in a scratch folder.
+# those tools and GOEXPERIMENT=simd (GoNB builds every cell: the SIMD matmul
+# kernel). CI runs it with GOBIN and JUPYTER_DATA_DIR in a scratch folder.
 #
 # Usage: bash docker/install-gonb.sh
 set -euo pipefail
@@ -33,12 +34,14 @@ PATH="$kernel_path:$PATH" JUPYTER_DATA_DIR="$data_dir" "$gobin/gonb" --install
 kernel_json="$data_dir/kernels/gonb/kernel.json"
 [ -f "$kernel_json" ] || die "gonb --install did not write $kernel_json"
 # Jupyter expands ${PATH} in a kernel's env to the PATH it runs with.
-python3 - "$kernel_json" "$kernel_path:\${PATH}" <<'PY'
+python3 - "$kernel_json" "$kernel_path:\${PATH}" "$GOEXPERIMENT" <<'PY'
 import json, sys
-path, kernel_path = sys.argv[1], sys.argv[2]
+path, kernel_path, goexperiment = sys.argv[1], sys.argv[2], sys.argv[3]
 with open(path) as f:
     spec = json.load(f)
-spec.setdefault("env", {})["PATH"] = kernel_path
+env = spec.setdefault("env", {})
+env["PATH"] = kernel_path
+env["GOEXPERIMENT"] = goexperiment
 with open(path, "w") as f:
     json.dump(spec, f, indent=1)
     f.write("\n")

@@ -18,6 +18,14 @@ die() {
 # shellcheck source=../versions.env
 . "$repo_dir/versions.env"
 
+# GOEXPERIMENT=simd: Go code built here (the repository's packages, GoNB's
+# cells) gets the pure-Go backend's SIMD matmul kernel, as scripts/goexperiment.sh
+# does outside the images; a GOEXPERIMENT that already says simd or nosimd is kept.
+case ",${GOEXPERIMENT:-}," in
+*,simd,* | *,nosimd,*) ;;
+*) export GOEXPERIMENT="${GOEXPERIMENT:+$GOEXPERIMENT,}simd" ;;
+esac
+
 # version_at_least A B: whether version A >= version B (dotted numbers).
 version_at_least() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" = "$2" ]; }
 

@@ -43,6 +43,8 @@ build() {
 		export PATH="/usr/local/go/bin:$PATH"
 	fi
 	command -v go >/dev/null 2>&1 || die "go is not on PATH: install Go (see versions.env) or run scripts/install.sh"
+	# shellcheck source=goexperiment.sh
+	. scripts/goexperiment.sh # GOEXPERIMENT=simd: the SIMD matmul kernel for --local (the pure-Go backend)
 	step "go test -c ./internal/gpucheck → $bin (cgo, with XLA)"
 	mkdir -p bin
 	CGO_ENABLED=1 go test -c -trimpath -ldflags='-s -w' -o "$bin" ./internal/gpucheck

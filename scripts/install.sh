@@ -8,15 +8,25 @@
 #   - the Go tools pinned in tools/go.mod (GoNB, goimports, gopls), into
 #     $(go env GOBIN), else $(go env GOPATH)/bin;
 #   - the GoNB kernel, registered with Jupyter, with a PATH in its kernel.json
-#     that finds go and those tools even when Jupyter runs as a service;
+#     that finds go and those tools even when Jupyter runs as a service, and
+#     GOEXPERIMENT=simd (the cells then build with the SIMD matmul kernel);
 #   - Chromium for the browser tests: the Debian package when run as root,
 #     otherwise the command to install it is printed (the tests are skipped);
-#   - the main module's dependencies (go mod download).
+#   - the main module's dependencies (go mod download);
+#   - where the network allows, the XLA CPU plugin (PJRT) matching gopjrt
+#     v0.10.0, with its own installer (docker/install-pjrt.sh cpu, pinned in
+#     versions.env), into /usr/local as root, else ~/.local: the backend `auto`
+#     then picks xla:cpu. Where it cannot (no network, or no result within
+#     PJRT_INSTALL_TIMEOUT seconds, 120 by default), one line says that the
+#     pure-Go backend will be used and how to install the plugin later; that
+#     is never an error.
 #
 # Usage: bash scripts/install.sh
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=goexperiment.sh
+. scripts/goexperiment.sh # GOEXPERIMENT=simd: the SIMD matmul kernel (environment.md)
 export PYDEVD_DISABLE_FILE_VALIDATION=1 # Quiets a debugger warning Jupyter commands print.
 start=$SECONDS
 
@@ -115,18 +125,22 @@ kernel_json="$data_dir/kernels/gonb/kernel.json"
 [ -f "$kernel_json" ] || die "gonb --install did not write $kernel_json"
 # Jupyter started as a service may not have go and the tools on its PATH: give
 # the kernel one. Jupyter expands \${PATH} to the PATH it was started with.
+# GoNB compiles every cell with go build: GOEXPERIMENT=simd gives the cells the
+# SIMD matmul kernel (scripts/goexperiment.sh).
 kernel_path="$gobin:$(go env GOROOT)/bin:\${PATH}"
-"${PYTHON:-python3}" - "$kernel_json" "$kernel_path" <<'EOF'
+"${PYTHON:-python3}" - "$kernel_json" "$kernel_path" "$GOEXPERIMENT" <<'EOF'
 import json, sys
-path, kernel_path = sys.argv[1], sys.argv[2]
+path, kernel_path, goexperiment = sys.argv[1], sys.argv[2], sys.argv[3]
 with open(path) as f:
     spec = json.load(f)
-spec.setdefault("env", {})["PATH"] = kernel_path
+env = spec.setdefault("env", {})
+env["PATH"] = kernel_path
+env["GOEXPERIMENT"] = goexperiment
 with open(path, "w") as f:
     json.dump(spec, f, indent=1)
     f.write("\n")
 EOF
-echo "$kernel_json: env PATH=$kernel_path"
+echo "$kernel_json: env PATH=$kernel_path GOEXPERIMENT=$GOEXPERIMENT"
 if jupyter kernelspec list >/dev/null 2>&1; then
 	kernels=$(jupyter kernelspec list)
 else
@@ -137,5 +151,44 @@ grep -qE '^ *gonb ' <<<"$kernels" || die "Jupyter does not list the gonb kernel 
 
 step "Go modules of the main module (go mod download)"
 go mod download
+
+step "XLA CPU plugin (PJRT $PJRT_CPU_VERSION) for the xla:cpu backend"
+if [ "$(id -u)" -eq 0 ]; then pjrt_prefix=/usr/local; else pjrt_prefix=$HOME/.local; fi
+pjrt_later="PREFIX=$pjrt_prefix bash docker/install-pjrt.sh cpu"
+# Where gopjrt looks: PJRT_PLUGIN_LIBRARY_PATH, else these two.
+pjrt_found=""
+IFS=: read -r -a pjrt_dirs <<<"${PJRT_PLUGIN_LIBRARY_PATH:-$HOME/.local/lib/gomlx/pjrt:/usr/local/lib/gomlx/pjrt}"
+for d in "${pjrt_dirs[@]}"; do
+	if [ -n "$d" ] && [ -f "$d/pjrt_c_api_cpu_plugin.so" ]; then
+		pjrt_found="$d/pjrt_c_api_cpu_plugin.so"
+		break
+	fi
+done
+# The installer downloads from GitHub's releases: a 5-second probe first, so
+# that a machine without that network gives up at once.
+github_reachable() {
+	if command -v curl >/dev/null 2>&1; then
+		curl -fsS -m 5 -o /dev/null -I https://github.com/ 2>/dev/null
+	else
+		timeout 5 bash -c '</dev/tcp/github.com/443' 2>/dev/null
+	fi
+}
+if [ -n "$pjrt_found" ]; then
+	echo "found $pjrt_found: the backend auto will use xla:cpu"
+elif ! github_reachable; then
+	echo "XLA CPU plugin not installed (github.com is not reachable from here): the pure-Go backend will be used; to install the plugin later: $pjrt_later"
+else
+	pjrt_log=$(mktemp)
+	status=0
+	PREFIX=$pjrt_prefix timeout "${PJRT_INSTALL_TIMEOUT:-120}" bash docker/install-pjrt.sh cpu >"$pjrt_log" 2>&1 || status=$?
+	if [ "$status" -eq 0 ]; then
+		echo "installed $pjrt_prefix/lib/gomlx/pjrt/pjrt_c_api_cpu_plugin.so: the backend auto will use xla:cpu"
+	else
+		why=$(grep -v -e '^==>' -e '^[[:space:]]' -e '^$' "$pjrt_log" | tail -n 1 | cut -c1-240 || true)
+		[ "$status" -ne 124 ] || why="no result within ${PJRT_INSTALL_TIMEOUT:-120} s"
+		echo "XLA CPU plugin not installed (${why:-its installer failed}): the pure-Go backend will be used; to install the plugin later: $pjrt_later"
+	fi
+	rm -f "$pjrt_log"
+fi
 
 step "done"

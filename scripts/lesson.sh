@@ -13,6 +13,8 @@
 #   --smoke        no download: generate a small random checkpoint and use it
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=goexperiment.sh
+. scripts/goexperiment.sh # GOEXPERIMENT=simd: the SIMD matmul kernel (environment.md)
 
 model=${GPT2TAPS_MODEL:-gpt2-large}
 out=out

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # test.sh runs every check of the project, as CI does (after scripts/install.sh):
-#   gofmt, go vet, the build variants (noxla / cgo+XLA / GPU-check binary), the
-#   PyTorch reference's unit tests, and the Go tests, with the pure-Go GoMLX
-#   backend (GOMLX_BACKEND=go). The Go tests include the notebook tests
-#   (internal/nbtest and the notebooks' own), which execute notebooks with
-#   Jupyter and GoNB, and the browser tests, which open them in Chromium through
-#   Jupyter's web interface (screenshots in out/test-artifacts).
+#   gofmt, go vet, the build variants (noxla / cgo+XLA / without the SIMD
+#   kernel / GPU-check binary), the PyTorch reference's unit tests, and the Go
+#   tests, with the pure-Go GoMLX backend (GOMLX_BACKEND=go) and
+#   GOEXPERIMENT=simd (its SIMD matmul kernel). The Go tests include the
+#   notebook tests (internal/nbtest and the notebooks' own), which execute
+#   notebooks with Jupyter and GoNB, and the browser tests, which open them in
+#   Chromium through Jupyter's web interface (screenshots in out/test-artifacts).
 #
 # It changes nothing on the host: the check of the docker images' install steps
 # (scripts/check-images.sh), which installs Debian packages and JupyterHub,
@@ -20,6 +21,8 @@ if [ "${1:-}" = "--images" ]; then
 	images=true
 	shift
 fi
+# shellcheck source=goexperiment.sh
+. scripts/goexperiment.sh # GOEXPERIMENT=simd: the SIMD matmul kernel (environment.md)
 export PYDEVD_DISABLE_FILE_VALIDATION=1 # Quiets a debugger warning Jupyter commands print.
 start=$SECONDS
 

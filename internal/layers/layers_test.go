@@ -18,7 +18,8 @@ var allowed = map[string][]string{
 	"internal/atomicfile":      nil,
 	"internal/hfcache":         {"internal/stfile"},
 	"internal/hfcache/hubtest": nil,
-	"pkg/backend":              nil,
+	"pkg/backend":              {"internal/gemm"},
+	"internal/gemm":            nil,
 	"pkg/analysis":             nil,
 	// The data path.
 	"pkg/gpt2":      {"internal/stfile", "internal/hfcache"},
@@ -35,6 +36,7 @@ var allowed = map[string][]string{
 	"internal/bench":       {"pkg/gpt2", "pkg/taps", "pkg/lesson", "pkg/analysis", "pkg/backend"},
 	"internal/gpucheck":    {"pkg/gpt2", "pkg/taps", "pkg/lesson", "pkg/analysis", "pkg/backend"},
 	"internal/layers":      nil,
+	"internal/matmulbench": {"pkg/backend"},
 	"cmd/gpt2taps":         {"*"},
 	"notebooks":            nil,
 	"docker":               nil,

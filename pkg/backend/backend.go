@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/gomlx/gomlx/backends"
-	_ "github.com/gomlx/gomlx/backends/simplego" // the pure-Go backend, always available
+	"github.com/gomlx/gomlx/backends/simplego" // the pure-Go backend, always available
 )
 
 // Auto is the backend name that picks XLA when it can be loaded (CUDA before
@@ -20,7 +20,8 @@ const EnvVar = backends.ConfigEnvVar
 
 // Choice is a resolved backend: the backend itself plus what was asked for and
 // why this one was taken, for reports such as "go: pure Go (GoMLX simplego),
-// 16 CPU threads; XLA not compiled in".
+// 16 CPU threads, float32 matmul: gpt2taps SIMD GEMM (AVX2+FMA); XLA not
+// compiled in".
 type Choice struct {
 	Backend   backends.Backend
 	Requested string // the name asked for ("" means: not asked; GOMLX_BACKEND or Auto applied)
@@ -155,6 +156,12 @@ func newWithConfig(config string) (b backends.Backend, err error) {
 		}
 	}()
 	b, err = backends.NewWithConfig(resolved)
+	if err == nil && kind == simplego.BackendName {
+		if err = configureMatmul(); err != nil {
+			b.Finalize()
+			return nil, fmt.Errorf("backend %q: %w", config, err)
+		}
+	}
 	if err != nil {
 		if isXLA(kind) {
 			return nil, &PluginError{msg: fmt.Sprintf("backend %q: the PJRT plugin was found but did not start: %s; check that its libraries load (ldd on the plugin file; for CUDA: the NVIDIA driver, and NVIDIA's libraries as gopjrt's installer lays them out), or use the pure-Go backend (GOMLX_BACKEND=go)", config, firstLine(err))}

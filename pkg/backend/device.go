@@ -18,7 +18,9 @@ import (
 var describeXLA func(b backends.Backend) (string, bool)
 
 // Describe says which engine runs and on which device, as far as the backend
-// tells: "pure Go (GoMLX simplego), 16 CPU threads", or for XLA the PJRT
+// tells: for the pure-Go backend its threads and float32 matmul kernel
+// ("pure Go (GoMLX simplego), 16 CPU threads, float32 matmul: gpt2taps SIMD
+// GEMM (AVX2+FMA)", see MatmulDescription), or for XLA the PJRT
 // plugin (platform, file, API version) and each device, e.g.
 // `XLA, PJRT "cuda" plugin (/usr/local/lib/gomlx/pjrt/pjrt_c_api_cuda_plugin.so) v0.81; device 0: cuda:0 [processId=0]; GPU: NVIDIA H100 80GB HBM3`.
 func Describe(b backends.Backend) string {
@@ -36,7 +38,7 @@ func describe(b backends.Backend, config string) string {
 	}
 	if _, ok := b.(*simplego.Backend); ok {
 		n := goThreads(config)
-		return fmt.Sprintf("pure Go (GoMLX simplego), %d CPU thread%s", n, plural(n))
+		return fmt.Sprintf("pure Go (GoMLX simplego), %d CPU thread%s, %s", n, plural(n), matmulSummary())
 	}
 	if describeXLA != nil {
 		if s, ok := describeXLA(b); ok {

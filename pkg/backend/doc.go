@@ -26,6 +26,16 @@
 // one, or how to run without one.
 //
 // Choice.String and Choice.Device report what runs, e.g.
-// "go: pure Go (GoMLX simplego), 16 CPU threads" or
+// "go: pure Go (GoMLX simplego), 16 CPU threads, float32 matmul: gpt2taps
+// SIMD GEMM (AVX2+FMA)" or
 // `xla:cuda: XLA, PJRT "cuda" plugin (…) v0.81; device 0: …; GPU: NVIDIA H100 80GB HBM3`.
+//
+// On the pure-Go backend, float32 matrix products (DotGeneral) run on this
+// project's GEMM (internal/gemm) when the binary is built with
+// GOEXPERIMENT=simd for amd64 and the CPU has AVX2 and FMA; otherwise, or
+// with GPT2TAPS_MATMUL=stock (MatmulEnvVar) or SetMatmul(MatmulStock),
+// simplego's own kernel runs. Matmul, MatmulKernels and MatmulDescription
+// say which. The kernel is put into simplego's executor table, which is
+// package-private, through go:linkname in matmul_linkname.go, the one file
+// that depends on simplego's internals (GoMLX v0.25.0).
 package backend

@@ -14,10 +14,16 @@ func ExampleNew() {
 		return
 	}
 	defer c.Backend.Finalize()
-	fmt.Println(c)
+	// c.String() is, e.g., "go:parallelism=1: pure Go (GoMLX simplego), 1 CPU
+	// thread, float32 matmul: gpt2taps SIMD GEMM (AVX2+FMA)"; the kernel
+	// depends on the build and the CPU (see backend.MatmulDescription).
+	engine, kernel, _ := strings.Cut(c.String(), ", float32 matmul: ")
+	fmt.Println(engine)
+	fmt.Println(kernel == backend.MatmulDescription())
 	// Output:
 	// SimpleGo backend: parallelism set to 1
 	// go:parallelism=1: pure Go (GoMLX simplego), 1 CPU thread
+	// true
 }
 
 func ExampleNew_unknown() {
@@ -25,4 +31,22 @@ func ExampleNew_unknown() {
 	fmt.Println(strings.SplitN(err.Error(), ":", 2)[0])
 	// Output:
 	// unknown backend "tpu"
+}
+
+func ExampleSetMatmul() {
+	// Compare the pure-Go backend's float32 matmul kernels in one process:
+	// "stock" (GoMLX's) always, and "simd" (this project's) where it runs.
+	for _, kernel := range backend.MatmulKernels() {
+		if err := backend.SetMatmul(kernel); err != nil {
+			fmt.Println(err)
+			return
+		}
+		// … run and time the graphs here …
+	}
+	if err := backend.SetMatmul(""); err != nil { // back to the default
+		fmt.Println(err)
+	}
+	fmt.Println(backend.MatmulKernels()[0])
+	// Output:
+	// stock
 }
