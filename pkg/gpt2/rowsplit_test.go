@@ -7,20 +7,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/gpt2taps/gpt2taps/pkg/backend"
 )
 
 // randomModel is a model of cfg with random weights, on the pure-Go backend.
 func randomModel(tb testing.TB, cfg Config) *Model {
 	tb.Helper()
-	b, err := simplego.New("")
+	choice, err := backend.New("go") // with the project's matmul kernel where it runs
 	if err != nil {
 		tb.Fatal(err)
 	}
-	m := &Model{Config: cfg, Backend: b, Context: context.New()}
+	m := &Model{Config: cfg, Backend: choice.Backend, Context: context.New()}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, w := range cfg.Weights() {
 		n := 1
