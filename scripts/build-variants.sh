@@ -5,7 +5,8 @@
 #     backend package's tests there (XLA names must say "not compiled in");
 #   - with cgo and XLA (the default): go build ./...;
 #   - both again without the SIMD matmul kernel (GOEXPERIMENT=nosimd: the
-#     stock kernel runs; the backend's and the kernel's tests say why);
+#     stock kernel runs; the backend's and the kernel's tests say why, and
+#     the benchmark's measure the stock kernel alone);
 #   - the GPU-check test binary (scripts/gpu-check.sh --build-only).
 # Everything else builds with GOEXPERIMENT=simd (scripts/goexperiment.sh).
 #
@@ -33,12 +34,13 @@ CGO_ENABLED=0 go test -count=1 -tags noxla ./pkg/backend
 step "go build ./... (cgo, with XLA)"
 CGO_ENABLED=1 go build ./...
 
-step "without the SIMD matmul kernel (GOEXPERIMENT=nosimd): go build and go vet, with and without cgo/XLA, and the kernel's and backend's tests"
+step "without the SIMD matmul kernel (GOEXPERIMENT=nosimd): go build and go vet, with and without cgo/XLA, and the kernel's, backend's and benchmark's tests"
 GOEXPERIMENT=nosimd CGO_ENABLED=0 go build -tags noxla ./...
 GOEXPERIMENT=nosimd CGO_ENABLED=0 go vet -tags noxla ./...
 GOEXPERIMENT=nosimd CGO_ENABLED=1 go build ./...
 GOEXPERIMENT=nosimd CGO_ENABLED=1 go vet ./...
-GOEXPERIMENT=nosimd CGO_ENABLED=0 go test -count=1 -tags noxla ./internal/gemm ./pkg/backend
+GOEXPERIMENT=nosimd CGO_ENABLED=0 go test -count=1 -tags noxla ./internal/gemm ./pkg/backend ./internal/bench
+GOEXPERIMENT=nosimd CGO_ENABLED=0 go test -count=1 -tags noxla -run '^TestBench' ./cmd/gpt2taps
 
 step "GPU-check binary"
 bash scripts/gpu-check.sh --build-only

@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/gpt2taps/gpt2taps/internal/bench"
+	"github.com/gpt2taps/gpt2taps/pkg/backend"
 )
 
 // benchChildArg is the hidden first argument with which bench re-executes
@@ -18,7 +20,8 @@ import (
 const benchChildArg = "__child"
 
 // runBench times capture against the PyTorch reference, the matmul floor and
-// the notebook path, each in its own process, and prints a Markdown table.
+// the notebook path, each in its own process, with every matmul kernel of the
+// pure-Go backend side by side, and prints a Markdown table.
 func runBench(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == benchChildArg {
 		if len(args) != 3 {
@@ -39,6 +42,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	python := fs.String("python", defaultPython(), "Python with PyTorch that runs reference/gpt2_reference.py; none skips the PyTorch side")
 	reference := fs.String("reference", "", "path of reference/gpt2_reference.py (default: found from the current directory upwards)")
 	backendName := fs.String("backend", "", "GoMLX backend of the Go side: go, xla:cpu, xla:cuda, auto (default $GOMLX_BACKEND, else auto)")
+	kernels := fs.String("kernels", "", "comma-separated float32 matmul kernels of the pure-Go backend to measure side by side: "+
+		strings.Join(backend.MatmulKernels(), ", ")+" in this build (default: all of them)")
 	seed := fs.Int64("seed", 1, "seed of the generated checkpoints")
 	cpuProfile := fs.String("cpuprofile", "", "directory for pprof CPU profiles of the Go processes' timed runs")
 	if err := parse(fs, args); err != nil {
@@ -49,7 +54,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 
 	o := bench.Options{
 		Models: splitList(*models), Smoke: *smoke, Warmup: *warmup, Repeat: *repeat, Threads: *threads,
-		Backend: *backendName, WorkDir: *work, Seed: *seed, Python: *python, Reference: *reference,
+		Backend: *backendName, Kernels: splitList(*kernels), WorkDir: *work, Seed: *seed, Python: *python, Reference: *reference,
 		CPUProfileDir: *cpuProfile, Log: stderr,
 	}
 	if presetSet || (!*smoke && len(o.Models) == 0) {

@@ -39,13 +39,17 @@ func captureRun(c *taps.Capturer, in taps.Input) func() error {
 	}
 }
 
-// runCaptureJob times taps capture runs with the lesson's request.
+// runCaptureJob times taps capture runs with the lesson's request, on the
+// job's matmul kernel.
 func runCaptureJob(ctx context.Context, job Job, prof *profiler, log io.Writer) (*JobResult, error) {
 	j, m, res, err := loadForJob(ctx, job, log)
 	if err != nil {
 		return nil, err
 	}
 	defer m.Finalize()
+	if res.Matmul, res.MatmulDescription, err = checkKernel(res.Backend, job.Matmul); err != nil {
+		return nil, err
+	}
 	c, err := taps.NewCapturer(m, j.Request)
 	if err != nil {
 		return nil, err

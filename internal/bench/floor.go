@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
+	"github.com/gpt2taps/gpt2taps/pkg/backend"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
@@ -149,15 +150,45 @@ func randomTensor(rng *rand.Rand, dims []int) *tensors.Tensor {
 	return tensors.FromFlatDataAndDimensions(data, dims...)
 }
 
+// KernelRounds are a floor job's rounds with one matmul kernel: the floor
+// runs and the lesson captures beside them, in the same process.
+type KernelRounds struct {
+	// Kernel is the pure-Go backend's float32 matmul kernel
+	// (backend.MatmulStock, backend.MatmulSIMD); "" on another backend.
+	Kernel string `json:"kernel"`
+	// Description is backend.MatmulDescription with the kernel on.
+	Description string `json:"description,omitempty"`
+	// FloorFirst is the first floor run with this kernel (with the first
+	// kernel, it also compiles the floor's graphs).
+	FloorFirst float64 `json:"floor_first_s"`
+	// Floor and FloorCPU are the timed floor runs (wall, process CPU time).
+	Floor    Timing `json:"floor"`
+	FloorCPU Timing `json:"floor_cpu"`
+	// Capture and CaptureCPU are the captures timed beside them.
+	Capture    Timing `json:"capture"`
+	CaptureCPU Timing `json:"capture_cpu"`
+	// RoundRatios are capture / floor, round by round.
+	RoundRatios Timing `json:"round_ratios"`
+}
+
 // runFloorJob loads the model and times Floor runs, alternating with lesson
-// captures in the same process: on a shared machine, only runs made side by
-// side give an honest capture/floor ratio.
+// captures in the same process, with every kernel of the job: on a shared
+// machine, only runs made side by side give an honest capture/floor ratio,
+// and an honest comparison of the kernels. One round runs, for every kernel,
+// one floor pass and one capture; the order reverses from round to round.
+// The kernel that was on before the job is on again at the end.
 func runFloorJob(ctx context.Context, job Job, prof *profiler, log io.Writer) (*JobResult, error) {
+	prev := backend.Matmul()
+	defer func() { _ = backend.SetMatmul(prev) }()
 	j, m, res, err := loadForJob(ctx, job, log)
 	if err != nil {
 		return nil, err
 	}
 	defer m.Finalize()
+	kernels, err := floorKernels(res.Backend, job.Kernels)
+	if err != nil {
+		return nil, err
+	}
 	f, err := NewFloor(m, len(j.Encoding.IDs), 1)
 	if err != nil {
 		return nil, err
@@ -167,19 +198,54 @@ func runFloorJob(ctx context.Context, job Job, prof *profiler, log io.Writer) (*
 	if err != nil {
 		return nil, err
 	}
-	floor := &timed{name: "matmul floor", run: f.Run}
-	capture := &timed{name: "capture beside the floor", run: captureRun(c, j.Input())}
-	if err := timeRuns(ctx, job.Warmup, job.Repeat, prof, log, floor, capture); err != nil {
+	var items []*timed
+	for _, k := range kernels {
+		use, label := func() error { return nil }, ""
+		if k.Kernel != "" {
+			use, label = func() error { return backend.SetMatmul(k.Kernel) }, " ("+k.Kernel+" kernel)"
+		}
+		items = append(items,
+			&timed{name: "matmul floor" + label, before: use, run: f.Run},
+			&timed{name: "capture beside the floor" + label, before: use, run: captureRun(c, j.Input())})
+	}
+	if err := timeRuns(ctx, job.Warmup, job.Repeat, prof, log, items...); err != nil {
 		return nil, err
 	}
-	floor.record(res)
-	var beside JobResult
-	capture.record(&beside)
-	res.Beside = &beside.Timing
-	ratios := make([]float64, len(floor.wall))
-	for i := range ratios {
-		ratios[i] = capture.wall[i] / floor.wall[i]
+	for i := range kernels {
+		floor, capture := items[2*i], items[2*i+1]
+		k := &kernels[i]
+		k.FloorFirst = floor.first
+		k.Floor, k.FloorCPU = NewTiming(floor.wall), NewTiming(floor.cpu)
+		k.Capture, k.CaptureCPU = NewTiming(capture.wall), NewTiming(capture.cpu)
+		ratios := make([]float64, len(floor.wall))
+		for r := range ratios {
+			ratios[r] = capture.wall[r] / floor.wall[r]
+		}
+		k.RoundRatios = NewTiming(ratios)
 	}
-	res.RoundRatios = NewTiming(ratios)
+	res.Kernels = kernels
 	return res, nil
+}
+
+// floorKernels checks the kernels a floor job asked for against the backend
+// it runs on and describes each: every available kernel when none is asked
+// for on the pure-Go backend; one entry without a kernel on another backend.
+func floorKernels(backendName string, asked []string) ([]KernelRounds, error) {
+	if !pureGo(backendName) {
+		if len(asked) > 0 {
+			return nil, fmt.Errorf("matmul kernels %v: kernels are a setting of the pure-Go backend, and this job runs on %s; drop --kernels or use --backend go", asked, backendName)
+		}
+		return []KernelRounds{{}}, nil
+	}
+	if len(asked) == 0 {
+		asked = backend.MatmulKernels()
+	}
+	var out []KernelRounds
+	for _, k := range asked {
+		if err := backend.SetMatmul(k); err != nil {
+			return nil, err
+		}
+		out = append(out, KernelRounds{Kernel: k, Description: backend.MatmulDescription()})
+	}
+	return out, nil
 }

@@ -18,7 +18,8 @@ const (
 	// runs with the lesson's request (lesson.Request).
 	KindCapture Kind = "capture"
 	// KindFloor loads the model and times the backend on exactly the forward
-	// pass's matrix multiplications (see Floor).
+	// pass's matrix multiplications (see Floor), round by round beside
+	// captures, with every matmul kernel of Job.Kernels (see kernels.go).
 	KindFloor Kind = "matmul-floor"
 	// KindNotebookCold is the notebook's capture cell on an empty tap cache:
 	// lesson.Capture, which loads the model, runs it and stores the taps.
@@ -37,6 +38,14 @@ type Job struct {
 	Warmup   int    `json:"warmup"`    // untimed runs first (capture, floor)
 	Repeat   int    `json:"repeat"`    // timed runs (capture, floor)
 	CacheDir string `json:"cache_dir"` // tap cache (notebook jobs)
+	// Matmul is the pure-Go backend's float32 matmul kernel for the whole
+	// job (backend.MatmulStock, backend.MatmulSIMD; "" leaves the choice to
+	// GPT2TAPS_MATMUL). Capture and notebook jobs.
+	Matmul string `json:"matmul,omitempty"`
+	// Kernels are the kernels a floor job alternates, round by round; empty
+	// means every kernel available on the pure-Go backend (backend.MatmulKernels),
+	// and the backend's own products on another backend.
+	Kernels []string `json:"kernels,omitempty"`
 	// CPUProfile, if set, is where a pprof CPU profile of the timed runs is
 	// written.
 	CPUProfile string `json:"cpu_profile,omitempty"`
@@ -53,15 +62,17 @@ type JobResult struct {
 	LoadPeakRSS int64 `json:"load_peak_rss_bytes,omitempty"`
 	// FirstSeconds is the first run, which also builds and compiles the graph.
 	FirstSeconds float64 `json:"first_run_s,omitempty"`
-	// Timing holds the timed runs.
+	// Matmul and MatmulDescription are the pure-Go backend's float32 matmul
+	// kernel that ran and its description (capture and notebook jobs; "" on
+	// another backend).
+	Matmul            string `json:"matmul,omitempty"`
+	MatmulDescription string `json:"matmul_description,omitempty"`
+	// Timing holds the timed runs (capture and notebook jobs).
 	Timing Timing `json:"timing"`
 	// CPU is the process's CPU time (user + system) during each timed run, s.
 	CPU Timing `json:"cpu"`
-	// Beside holds, for the floor, the lesson captures timed in the same
-	// process, each round next to a floor run.
-	Beside *Timing `json:"capture_beside,omitempty"`
-	// RoundRatios are, for the floor, capture / floor of each round.
-	RoundRatios Timing `json:"round_ratios"`
+	// Kernels holds, for the floor, the rounds of each kernel.
+	Kernels []KernelRounds `json:"kernels,omitempty"`
 	// PeakRSS is the process's peak RSS at the end (VmHWM), in bytes; the
 	// parent also reads the kernel's maxrss of the whole process.
 	PeakRSS int64 `json:"peak_rss_bytes"`
@@ -70,7 +81,9 @@ type JobResult struct {
 	Computed bool `json:"computed"`
 }
 
-// RunJob runs job in this process and returns what it measured.
+// RunJob runs job in this process and returns what it measured. Its
+// matmul kernel (Job.Matmul) is set for the whole process, as
+// backend.SetMatmul does.
 func RunJob(ctx context.Context, job Job, log io.Writer) (*JobResult, error) {
 	if log == nil {
 		log = io.Discard
@@ -81,12 +94,14 @@ func RunJob(ctx context.Context, job Job, log io.Writer) (*JobResult, error) {
 	if job.Repeat < 0 || job.Warmup < 0 {
 		return nil, fmt.Errorf("job: warm-up %d and repeat %d must not be negative", job.Warmup, job.Repeat)
 	}
+	restore, err := useMatmul(job.Matmul)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", job.Kind, err)
+	}
+	defer restore()
 	prof := &profiler{path: job.CPUProfile}
 	defer prof.stop()
-	var (
-		res *JobResult
-		err error
-	)
+	var res *JobResult
 	switch job.Kind {
 	case KindCapture:
 		res, err = runCaptureJob(ctx, job, prof, log)

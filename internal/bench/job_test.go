@@ -1,31 +1,41 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gpt2taps/gpt2taps/pkg/backend"
 )
 
 func TestRunJob(t *testing.T) {
 	dir := smokeCheckpoint(t)
 	cache := t.TempDir()
 	prof := filepath.Join(t.TempDir(), "cpu.pprof")
+	kernels := backend.MatmulKernels()
+	prev := backend.Matmul()
+	t.Cleanup(func() { _ = backend.SetMatmul(prev) })
 	for _, tc := range []struct {
-		job    Job
-		runs   int
-		beside bool
+		name    string
+		job     Job
+		runs    int
+		kernels []string // a floor job's kernels
 	}{
-		{Job{Kind: KindCapture, Warmup: 1, Repeat: 2, CPUProfile: prof}, 2, false},
-		{Job{Kind: KindFloor, Warmup: 0, Repeat: 3}, 3, true},
-		{Job{Kind: KindNotebookCold, CacheDir: cache}, 1, false},
-		{Job{Kind: KindNotebookWarm, CacheDir: cache}, 1, false}, // after the cold one: the cache is warm
+		{"capture", Job{Kind: KindCapture, Warmup: 1, Repeat: 2, CPUProfile: prof}, 2, nil},
+		{"capture stock", Job{Kind: KindCapture, Repeat: 1, Matmul: stock}, 1, nil},
+		{"floor every kernel", Job{Kind: KindFloor, Warmup: 0, Repeat: 3}, 3, kernels},
+		{"floor stock", Job{Kind: KindFloor, Warmup: 1, Repeat: 1, Kernels: []string{stock}}, 1, []string{stock}},
+		{"notebook cold", Job{Kind: KindNotebookCold, CacheDir: cache, Matmul: stock}, 1, nil},
+		{"notebook warm", Job{Kind: KindNotebookWarm, CacheDir: cache}, 1, nil}, // after the cold one: the cache is warm
 	} {
-		t.Run(string(tc.job.Kind), func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			job := tc.job
 			job.Model, job.Text, job.Backend = dir, testText, "go"
+			before := backend.Matmul()
 			res, err := RunJob(context.Background(), job, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -34,17 +44,24 @@ func TestRunJob(t *testing.T) {
 			if res.Kind != job.Kind || !strings.HasPrefix(res.Backend, "go") || res.Tokens < 5 || res.PeakRSS <= 0 && PeakRSS() > 0 {
 				t.Errorf("result %+v: wrong kind, backend, tokens or peak RSS", res)
 			}
+			if job.Kind == KindFloor {
+				if got := backend.Matmul(); got != before {
+					t.Errorf("the floor job left the %s kernel on, want %s as before", got, before)
+				}
+				checkKernelRounds(t, res, tc.kernels, tc.runs)
+				return
+			}
 			if len(res.Timing.Runs) != tc.runs || res.Timing.Median <= 0 || res.FirstSeconds <= 0 {
 				t.Errorf("timing %+v, first %g: want %d positive runs", res.Timing, res.FirstSeconds, tc.runs)
 			}
-			if (res.Beside != nil) != tc.beside {
-				t.Errorf("captures beside the floor: %v, want %v", res.Beside, tc.beside)
+			if len(res.Kernels) != 0 {
+				t.Errorf("a %s job reported kernel rounds %+v", job.Kind, res.Kernels)
 			}
-			if tc.beside && (len(res.Beside.Runs) != tc.runs || len(res.RoundRatios.Runs) != tc.runs || res.RoundRatios.Median <= 0) {
-				t.Errorf("beside %+v, ratios %+v: want %d rounds", res.Beside, res.RoundRatios, tc.runs)
+			if want := cmp.Or(job.Matmul, before); res.Matmul != want || res.MatmulDescription == "" {
+				t.Errorf("ran the %q kernel (%s), want %q", res.Matmul, res.MatmulDescription, want)
 			}
 			switch job.Kind {
-			case KindCapture, KindFloor:
+			case KindCapture:
 				if res.LoadSeconds <= 0 || len(res.CPU.Runs) != tc.runs {
 					t.Errorf("load %gs, CPU %+v: want the load time and a CPU time per run", res.LoadSeconds, res.CPU)
 				}
@@ -64,6 +81,28 @@ func TestRunJob(t *testing.T) {
 	}
 }
 
+// checkKernelRounds checks a floor job's rounds: the kernels asked for, each
+// with runs timed rounds of the floor and of the capture beside it.
+func checkKernelRounds(t *testing.T, res *JobResult, kernels []string, runs int) {
+	t.Helper()
+	if res.LoadSeconds <= 0 || len(res.Timing.Runs) != 0 {
+		t.Errorf("load %gs, timing %+v: want the load time, and the timings by kernel", res.LoadSeconds, res.Timing)
+	}
+	if len(res.Kernels) != len(kernels) {
+		t.Fatalf("kernel rounds %+v, want the kernels %v", res.Kernels, kernels)
+	}
+	for i, k := range res.Kernels {
+		if k.Kernel != kernels[i] || k.Description == "" || k.FloorFirst <= 0 {
+			t.Errorf("kernel %d: %q (%s), first floor %gs; want %q described, and a first floor run", i, k.Kernel, k.Description, k.FloorFirst, kernels[i])
+		}
+		for name, tm := range map[string]Timing{"floor": k.Floor, "floor CPU": k.FloorCPU, "capture": k.Capture, "capture CPU": k.CaptureCPU, "capture/floor": k.RoundRatios} {
+			if len(tm.Runs) != runs || tm.Median <= 0 {
+				t.Errorf("kernel %s, %s: %+v, want %d positive rounds", k.Kernel, name, tm, runs)
+			}
+		}
+	}
+}
+
 func TestRunJobErrors(t *testing.T) {
 	dir := smokeCheckpoint(t)
 	for _, tc := range []struct {
@@ -78,6 +117,8 @@ func TestRunJobErrors(t *testing.T) {
 		{"text too long", Job{Kind: KindCapture, Model: dir, Backend: "go", Repeat: 1, Text: strings.Repeat(" x", 600)}, "n_positions"},
 		{"warm cell on a cold cache", Job{Kind: KindNotebookWarm, Model: dir, Backend: "go", Text: testText, CacheDir: t.TempDir()}, "not warm"},
 		{"notebook without cache", Job{Kind: KindNotebookCold, Model: dir, Backend: "go", Text: testText}, "cache"},
+		{"unknown kernel", Job{Kind: KindCapture, Model: dir, Backend: "go", Text: testText, Repeat: 1, Matmul: "fast"}, "unknown matmul kernel"},
+		{"unknown floor kernel", Job{Kind: KindFloor, Model: dir, Backend: "go", Text: testText, Repeat: 1, Kernels: []string{stock, "fast"}}, "unknown matmul kernel"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := RunJob(context.Background(), tc.job, nil)

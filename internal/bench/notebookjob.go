@@ -40,10 +40,15 @@ func runNotebookJob(ctx context.Context, job Job, prof *profiler, log io.Writer)
 	}
 	d := seconds(time.Since(start))
 	prof.stop()
+	kernel, description, err := checkKernel(t.Info.Backend, job.Matmul)
+	if err != nil {
+		return nil, err
+	}
 	L, T, _ := t.Dims()
 	if len(t.Cosine) != L*T {
 		return nil, fmt.Errorf("the notebook's taps hold %d cosines, want %d×%d", len(t.Cosine), L, T)
 	}
 	fmt.Fprintf(log, "bench: notebook %s cell: %.2fs\n", map[bool]string{true: "capture (cold cache)", false: "analysis (warm cache)"}[cold], d)
-	return &JobResult{Backend: t.Info.Backend, Tokens: T, FirstSeconds: d, Timing: NewTiming([]float64{d}), Computed: t.Info.Computed}, nil
+	return &JobResult{Backend: t.Info.Backend, Tokens: T, FirstSeconds: d, Timing: NewTiming([]float64{d}), Computed: t.Info.Computed,
+		Matmul: kernel, MatmulDescription: description}, nil
 }

@@ -41,6 +41,11 @@ type Options struct {
 	// Backend is the GoMLX backend of the Go children ("" → GOMLX_BACKEND,
 	// else auto).
 	Backend string
+	// Kernels are the pure-Go backend's float32 matmul kernels to measure
+	// side by side (backend.MatmulStock, backend.MatmulSIMD); empty means
+	// every kernel available (see Kernels; kernels.go says how they are
+	// measured). Given on another backend, they are an error.
+	Kernels []string
 	// WorkDir holds the generated checkpoints and the scratch files.
 	WorkDir string
 	// Seed seeds the generated checkpoints.
@@ -79,12 +84,22 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Text == "" {
 		o.Text = lesson.NietzscheText
 	}
+	requested := o.Kernels
+	kernels, kernelNote, err := Kernels(o.Kernels)
+	if err != nil {
+		return nil, err
+	}
 	if o.Python != NoPython {
 		if o.Python == "" || o.Reference == "" {
 			return nil, errors.New("the PyTorch side needs a Python and reference/gpt2_reference.py (or skip it with Python \"none\")")
 		}
 		if !exists(o.Reference) {
 			return nil, fmt.Errorf("the PyTorch reference %s does not exist: give the path of reference/gpt2_reference.py", o.Reference)
+		}
+	}
+	for _, p := range o.Presets { // before anything is written
+		if _, err := gpt2.Preset(p); err != nil {
+			return nil, err
 		}
 	}
 	if err := os.MkdirAll(o.WorkDir, 0o755); err != nil {
@@ -106,7 +121,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Python != NoPython {
 		rep.Settings.Python = o.Python
 	}
-	r := &runner{o: o, tmp: tmp}
+	r := &runner{o: o, tmp: tmp, kernels: kernels}
+	if len(requested) > 0 {
+		r.asked = kernels
+	}
 	for _, m := range models {
 		mr, err := r.measure(ctx, m)
 		if err != nil {
@@ -114,6 +132,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		rep.Models = append(rep.Models, *mr)
 		rep.Settings.Tokens = mr.Tokens
+		rep.Settings.Kernels = nil
+		for _, k := range mr.Kernels {
+			if k.Kernel != "" {
+				rep.Settings.Kernels = append(rep.Settings.Kernels, k.Kernel)
+			}
+		}
+		if len(rep.Settings.Kernels) > 0 {
+			rep.Settings.KernelNote = kernelNote
+		}
 	}
 	rep.Machine.LoadEnd = loadAverage()
 	rep.Seconds = seconds(time.Since(rep.Started))
@@ -166,6 +193,10 @@ func (o Options) checkpoints() ([]model, error) {
 type runner struct {
 	o   Options
 	tmp string
+	// kernels are the kernels to measure on the pure-Go backend; asked is
+	// the same list where the user chose it (an error on another backend),
+	// nil for the default (every kernel, on the pure-Go backend only).
+	kernels, asked []string
 }
 
 // measure runs every side on one model.
@@ -189,17 +220,41 @@ func (r *runner) measure(ctx context.Context, m model) (*ModelReport, error) {
 	}
 	o := r.o
 	child := Job{Model: m.dir, Text: o.Text, Backend: o.Backend, Warmup: o.Warmup, Repeat: o.Repeat}
-	profile := func(k Kind) string {
+	profile := func(k Kind, kernel string) string {
 		if o.CPUProfileDir == "" {
 			return ""
 		}
-		return filepath.Join(o.CPUProfileDir, m.name+"-"+string(k)+".pprof")
+		name := m.name + "-" + string(k)
+		if kernel != "" {
+			name += "-" + kernel
+		}
+		return filepath.Join(o.CPUProfileDir, name+".pprof")
 	}
 
-	fmt.Fprintf(o.Log, "bench: %s: Go capture (%d warm-up, %d timed)\n", m.name, o.Warmup, o.Repeat)
-	child.Kind, child.CPUProfile = KindCapture, profile(KindCapture)
-	if mr.Capture, err = r.goSide(ctx, child); err != nil {
+	// The kernels side by side first: the process finds out which backend
+	// runs, and so whether there are kernels to choose.
+	fmt.Fprintf(o.Log, "bench: %s: matmul floor and capture side by side, kernels %v (%d warm-up, %d timed rounds)\n", m.name, r.kernels, o.Warmup, o.Repeat)
+	floorJob := child
+	floorJob.Kind, floorJob.CPUProfile, floorJob.Kernels = KindFloor, profile(KindFloor, ""), r.asked
+	res, p, err := runGoJob(ctx, o.Self, r.tmp, o.Threads, floorJob, o.Log)
+	if err != nil {
 		return nil, err
+	}
+	if len(res.Kernels) == 0 {
+		return nil, fmt.Errorf("the %s child measured no kernel", KindFloor)
+	}
+	for _, k := range res.Kernels {
+		mr.Kernels = append(mr.Kernels, KernelReport{Kernel: k.Kernel, Description: k.Description, Floor: floorSide(res, k, p, o.Threads)})
+	}
+
+	for i := range mr.Kernels {
+		k := &mr.Kernels[i]
+		fmt.Fprintf(o.Log, "bench: %s: Go capture%s (%d warm-up, %d timed)\n", m.name, kernelLabel(k.Kernel), o.Warmup, o.Repeat)
+		job := child
+		job.Kind, job.CPUProfile, job.Matmul = KindCapture, profile(KindCapture, k.Kernel), k.Kernel
+		if k.Capture, err = r.goSide(ctx, job); err != nil {
+			return nil, err
+		}
 	}
 
 	if o.Python != NoPython {
@@ -218,19 +273,16 @@ func (r *runner) measure(ctx context.Context, m model) (*ModelReport, error) {
 		}
 	}
 
-	fmt.Fprintf(o.Log, "bench: %s: matmul floor (%d warm-up, %d timed)\n", m.name, o.Warmup, o.Repeat)
-	child.Kind, child.CPUProfile = KindFloor, profile(KindFloor)
-	if mr.Floor, err = r.goSide(ctx, child); err != nil {
-		return nil, err
-	}
-
 	cache, err := os.MkdirTemp(r.tmp, "taps-cache-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(cache)
-	fmt.Fprintf(o.Log, "bench: %s: notebook capture cell on a cold tap cache\n", m.name)
-	child = Job{Kind: KindNotebookCold, Model: m.dir, Text: o.Text, Backend: o.Backend, CacheDir: cache}
+	// The notebook path with the kernel a notebook gets by default: the
+	// SIMD one, unless it is not measured.
+	mr.NotebookKernel = mr.Kernels[len(mr.Kernels)-1].Kernel
+	fmt.Fprintf(o.Log, "bench: %s: notebook capture cell on a cold tap cache%s\n", m.name, kernelLabel(mr.NotebookKernel))
+	child = Job{Kind: KindNotebookCold, Model: m.dir, Text: o.Text, Backend: o.Backend, CacheDir: cache, Matmul: mr.NotebookKernel}
 	if mr.NotebookCold, err = r.goSide(ctx, child); err != nil {
 		return nil, err
 	}
@@ -259,15 +311,34 @@ func (r *runner) goSide(ctx context.Context, job Job) (Side, error) {
 	if peak == 0 {
 		peak = res.PeakRSS
 	}
-	s := Side{
-		Timing: res.Timing, CPU: res.CPU, Beside: res.Beside, FirstSeconds: res.FirstSeconds, LoadSeconds: res.LoadSeconds,
+	return Side{
+		Timing: res.Timing, CPU: res.CPU, FirstSeconds: res.FirstSeconds, LoadSeconds: res.LoadSeconds,
 		PeakRSS: peak, LoadPeakRSS: res.LoadPeakRSS, Process: NewTiming([]float64{seconds(p.wall)}),
 		Backend: res.Backend, Threads: r.o.Threads,
+	}, nil
+}
+
+// floorSide describes one kernel's rounds of a floor process as a Side; its
+// peak RSS, load and process wall time are the whole process's, which ran
+// every kernel.
+func floorSide(res *JobResult, k KernelRounds, p process, threads int) Side {
+	peak := p.peakRSS
+	if peak == 0 {
+		peak = res.PeakRSS
 	}
-	if res.Beside != nil {
-		s.RoundRatios = &res.RoundRatios
+	return Side{
+		Timing: k.Floor, CPU: k.FloorCPU, Beside: &k.Capture, BesideCPU: &k.CaptureCPU, RoundRatios: &k.RoundRatios,
+		FirstSeconds: k.FloorFirst, LoadSeconds: res.LoadSeconds, PeakRSS: peak, LoadPeakRSS: res.LoadPeakRSS,
+		Process: NewTiming([]float64{seconds(p.wall)}), Backend: res.Backend, Threads: threads,
 	}
-	return s, nil
+}
+
+// kernelLabel is " with the stock kernel", or "" for no kernel.
+func kernelLabel(kernel string) string {
+	if kernel == "" {
+		return ""
+	}
+	return " with the " + kernel + " kernel"
 }
 
 // mergeSides combines sides measured in separate processes, one run each.

@@ -3,31 +3,53 @@ package bench
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gpt2taps/gpt2taps/pkg/backend"
 )
 
 // Markdown writes r as a short header and one Markdown table with a column per
-// model: the table docs/performance.md records.
+// model and a group of rows per matmul kernel: the table docs/performance.md
+// records.
 func Markdown(w io.Writer, r *Report) error {
 	m := r.Machine
 	s := r.Settings
 	var b strings.Builder
-	fmt.Fprintf(&b, "Machine: %s, %d cores, %s RAM; %s/%s, %s, GoMLX %s; load average %s → %s.\n",
-		m.CPU, m.Cores, formatBytes(m.MemoryBytes), m.OS, m.Arch, m.Go, orDash(m.GoMLX), orDash(m.LoadStart), orDash(m.LoadEnd))
+	flags := ""
+	if len(m.SIMDFlags) > 0 {
+		flags = " (" + strings.Join(m.SIMDFlags, ", ") + ")"
+	}
+	fmt.Fprintf(&b, "Machine: %s%s, %d cores, %s RAM; %s/%s, %s, GoMLX %s; load average %s → %s.\n",
+		m.CPU, flags, m.Cores, formatBytes(m.MemoryBytes), m.OS, m.Arch, m.Go, orDash(m.GoMLX), orDash(m.LoadStart), orDash(m.LoadEnd))
 	torch := ""
 	for _, mr := range r.Models {
 		if mr.PyTorch != nil && mr.PyTorch.Version != "" {
 			torch = "; PyTorch " + mr.PyTorch.Version
 		}
 	}
-	fmt.Fprintf(&b, "Run: %d tokens, %d threads, %d warm-up + %d timed runs (median [min–max]); GoMLX backend %s%s; %.0f s in all.\n\n",
-		s.Tokens, s.Threads, s.Warmup, s.Repeat, backendOf(r), torch, r.Seconds)
+	kernels := ""
+	if len(s.Kernels) > 0 {
+		kernels = "; matmul kernels " + strings.Join(s.Kernels, ", ")
+		if len(s.Kernels) > 1 {
+			kernels += " (side by side: alternating round by round in one process per model, and a capture process of each)"
+		}
+	}
+	if s.KernelNote != "" {
+		kernels += "; " + s.KernelNote
+	}
+	fmt.Fprintf(&b, "Run: %d tokens, %d threads, %d warm-up + %d timed runs (median [min–max]); GoMLX backend %s%s%s; %.0f s in all.\n\n",
+		s.Tokens, s.Threads, s.Warmup, s.Repeat, backendOf(r), kernels, torch, r.Seconds)
 
 	row := func(label string, cell func(mr ModelReport) string) {
 		b.WriteString("| " + label + " |")
 		for _, mr := range r.Models {
-			b.WriteString(" " + cell(mr) + " |")
+			if c := cell(mr); c != "" {
+				b.WriteString(" " + c + " |")
+			} else {
+				b.WriteString(" |")
+			}
 		}
 		b.WriteString("\n")
 	}
@@ -37,38 +59,67 @@ func Markdown(w io.Writer, r *Report) error {
 	}
 	b.WriteString("\n|---|" + strings.Repeat("---|", len(r.Models)) + "\n")
 	row("model", func(mr ModelReport) string {
-		return fmt.Sprintf("%d layers × %d, %.0f M params, F32 %s", mr.Layers, mr.Width, float64(mr.Params)/1e6, formatBytes(mr.F32Bytes))
+		return fmt.Sprintf("%d layers × %d, %.0f M params, F32 %s, %.3g GFLOP of matmuls", mr.Layers, mr.Width, float64(mr.Params)/1e6, formatBytes(mr.F32Bytes), mr.GFLOP)
 	})
-	row("Go capture (forward pass + taps + cosine)", func(mr ModelReport) string { return formatTiming(mr.Capture.Timing) })
-	row("Go first capture (builds and compiles the graph)", func(mr ModelReport) string { return formatSeconds(mr.Capture.FirstSeconds) })
-	row("Go model load", func(mr ModelReport) string { return formatSeconds(mr.Capture.LoadSeconds) })
 	row("PyTorch reference forward pass", func(mr ModelReport) string {
 		if mr.PyTorch == nil {
 			return "—"
 		}
 		return formatTiming(mr.PyTorch.Timing)
 	})
-	row("**Go / PyTorch**", func(mr ModelReport) string { return targetCell(mr, TargetGoPyTorch, "%.2f×") })
-	row("matmul floor (the same matmuls alone, same backend)", func(mr ModelReport) string {
-		if mr.Floor.Timing.Median == 0 {
-			return "—"
-		}
-		return fmt.Sprintf("%s, %.1f GFLOP/s", formatTiming(mr.Floor.Timing), mr.GFLOP/mr.Floor.Timing.Median)
-	})
-	row("**capture / floor**, runs side by side", func(mr ModelReport) string { return targetCell(mr, TargetFloor, "%.3f") })
-	row("capture / floor in CPU time; separate processes' medians", func(mr ModelReport) string {
-		return fmt.Sprintf("%.3f; %.3f", mr.Ratios.CaptureOverFloorCPU, mr.Ratios.CaptureOverFloorSeparate)
-	})
-	row("peak RSS, Go capture process", func(mr ModelReport) string {
-		return fmt.Sprintf("%s (after load: %s)", formatBytes(mr.Capture.PeakRSS), formatBytes(mr.Capture.LoadPeakRSS))
-	})
-	row("**peak RSS / F32 weights, Go**", func(mr ModelReport) string { return targetCell(mr, TargetPeakRSS, "%.2f×") })
 	row("peak RSS, PyTorch process", func(mr ModelReport) string {
 		if mr.PyTorch == nil {
 			return "—"
 		}
 		return fmt.Sprintf("%s (%.2f× F32)", formatBytes(mr.PyTorch.PeakRSS), mr.Ratios.PyTorchRSSOverF32)
 	})
+	for _, kernel := range kernelsOf(r) {
+		k := func(mr ModelReport) *KernelReport { return mr.Kernel(kernel) }
+		kr := func(cell func(mr ModelReport, k *KernelReport) string) func(mr ModelReport) string {
+			return func(mr ModelReport) string {
+				if k := k(mr); k != nil {
+					return cell(mr, k)
+				}
+				return "—"
+			}
+		}
+		row("**"+kernelTitle(r, kernel)+"**", func(ModelReport) string { return "" })
+		row("Go capture (forward pass + taps + cosine), own process", kr(func(_ ModelReport, k *KernelReport) string { return formatTiming(k.Capture.Timing) }))
+		row("Go first capture (builds and compiles the graph); model load", kr(func(_ ModelReport, k *KernelReport) string {
+			return formatSeconds(k.Capture.FirstSeconds) + "; " + formatSeconds(k.Capture.LoadSeconds)
+		}))
+		row("**Go / PyTorch**", func(mr ModelReport) string { return targetCell(mr, TargetGoPyTorch, kernel, "%.2f×") })
+		row("matmul floor (the same matmuls alone, same backend)", kr(func(_ ModelReport, k *KernelReport) string {
+			if k.Floor.Timing.Median == 0 {
+				return "—"
+			}
+			return fmt.Sprintf("%s, **%.1f GFLOP/s**", formatTiming(k.Floor.Timing), k.FloorGFLOPS)
+		}))
+		row("Go capture beside the floor (same rounds)", kr(func(_ ModelReport, k *KernelReport) string {
+			if k.Floor.Beside == nil {
+				return "—"
+			}
+			return formatTiming(*k.Floor.Beside)
+		}))
+		row("**capture / floor**, runs side by side", func(mr ModelReport) string { return targetCell(mr, TargetFloor, kernel, "%.3f") })
+		row("capture / floor in CPU time; separate processes' medians", kr(func(_ ModelReport, k *KernelReport) string {
+			return fmt.Sprintf("%.3f; %.3f", k.Ratios.CaptureOverFloorCPU, k.Ratios.CaptureOverFloorSeparate)
+		}))
+		row("peak RSS, Go capture process", kr(func(_ ModelReport, k *KernelReport) string {
+			return fmt.Sprintf("%s (after load: %s)", formatBytes(k.Capture.PeakRSS), formatBytes(k.Capture.LoadPeakRSS))
+		}))
+		row("**peak RSS / F32 weights, Go**", func(mr ModelReport) string { return targetCell(mr, TargetPeakRSS, kernel, "%.2f×") })
+	}
+	if len(s.Kernels) > 1 {
+		row("**SIMD kernel / stock kernel**", func(ModelReport) string { return "" })
+		row("**matmul floor GFLOP/s, SIMD / stock** (median of the rounds)", func(mr ModelReport) string {
+			return targetCell(mr, TargetFloorSpeedup, backend.MatmulSIMD, "%.2f×")
+		})
+		row("**capture time, stock / SIMD** (median of the rounds)", func(mr ModelReport) string {
+			return targetCell(mr, TargetCaptureSpeedup, backend.MatmulSIMD, "%.2f×")
+		})
+	}
+	row("**notebook path**"+notebookKernel(r), func(ModelReport) string { return "" })
 	row("notebook capture cell, cold tap cache (in cell; process; peak RSS)", func(mr ModelReport) string {
 		c := mr.NotebookCold
 		return fmt.Sprintf("%s; %s; %s", formatSeconds(c.Timing.Median), formatSeconds(c.Process.Median), formatBytes(c.PeakRSS))
@@ -77,28 +128,84 @@ func Markdown(w io.Writer, r *Report) error {
 		c := mr.NotebookWarm
 		return fmt.Sprintf("%s; %s", formatTiming(c.Timing), formatSeconds(c.Process.Median))
 	})
-	row("**analysis cell, warm cache**", func(mr ModelReport) string { return targetCell(mr, TargetWarmCell, "%.2f s") })
+	row("**analysis cell, warm cache**", func(mr ModelReport) string { return targetCell(mr, TargetWarmCell, mr.NotebookKernel, "%.2f s") })
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
+// kernelsOf lists the kernels of r's models in order of appearance (one ""
+// on a backend other than the pure-Go one).
+func kernelsOf(r *Report) []string {
+	var out []string
+	for _, mr := range r.Models {
+		for _, k := range mr.Kernels {
+			if !slices.Contains(out, k.Kernel) {
+				out = append(out, k.Kernel)
+			}
+		}
+	}
+	return out
+}
+
+// kernelTitle names a kernel's group of rows: "stock kernel: GoMLX
+// simplego's own", "SIMD kernel: gpt2taps SIMD GEMM (AVX2+FMA)", or the
+// backend for no kernel.
+func kernelTitle(r *Report, kernel string) string {
+	switch kernel {
+	case backend.MatmulStock:
+		return "stock kernel: GoMLX simplego's own"
+	case "":
+		return "Go on " + backendOf(r)
+	}
+	title := kernel + " kernel"
+	if kernel == backend.MatmulSIMD {
+		title = "SIMD kernel"
+	}
+	for _, mr := range r.Models {
+		if k := mr.Kernel(kernel); k != nil && k.Description != "" {
+			return title + ": " + k.Description
+		}
+	}
+	return title
+}
+
+// notebookKernel says which kernel the notebook rows ran with.
+func notebookKernel(r *Report) string {
+	for _, mr := range r.Models {
+		if mr.NotebookKernel != "" {
+			return " (" + mr.NotebookKernel + " kernel)"
+		}
+	}
+	return ""
+}
+
 // targetCell formats a target's value and whether it is met.
-func targetCell(mr ModelReport, name, format string) string {
+func targetCell(mr ModelReport, name, kernel, format string) string {
 	for _, t := range mr.Targets {
-		if t.Name != name {
+		if t.Name != name || t.Kernel != kernel {
 			continue
 		}
 		v := fmt.Sprintf(format, t.Value)
-		lim := strconv.FormatFloat(t.Limit, 'g', -1, 64)
+		op := "≤"
+		if t.AtLeast {
+			op = "≥"
+		}
+		verdict := func(limit float64, met bool) string {
+			lim := strconv.FormatFloat(limit, 'g', -1, 64)
+			if met {
+				return fmt.Sprintf("%s %s: met", op, lim)
+			}
+			return fmt.Sprintf("%s %s: **not met**", op, lim)
+		}
 		switch {
 		case !t.Applies && t.Note != "":
 			return v + " (no target here)"
 		case !t.Applies:
 			return v
-		case t.Met:
-			return fmt.Sprintf("%s (target ≤ %s: met)", v, lim)
+		case t.Stretch != 0:
+			return fmt.Sprintf("%s (target %s; stretch %s)", v, verdict(t.Limit, t.Met), verdict(t.Stretch, t.StretchMet))
 		default:
-			return fmt.Sprintf("%s (target ≤ %s: **not met**)", v, lim)
+			return fmt.Sprintf("%s (target %s)", v, verdict(t.Limit, t.Met))
 		}
 	}
 	return "—"
@@ -107,8 +214,10 @@ func targetCell(mr ModelReport, name, format string) string {
 // backendOf names the backend the Go side ran on.
 func backendOf(r *Report) string {
 	for _, mr := range r.Models {
-		if mr.Capture.Backend != "" {
-			return mr.Capture.Backend
+		for _, k := range mr.Kernels {
+			if k.Capture.Backend != "" {
+				return k.Capture.Backend
+			}
 		}
 	}
 	return orDash(r.Settings.Backend)

@@ -9,11 +9,12 @@ import (
 
 // timed is one thing timed repeatedly by timeRuns.
 type timed struct {
-	name  string
-	run   func() error
-	first float64   // the first run (it builds and compiles the graph), s
-	wall  []float64 // the timed runs, s
-	cpu   []float64 // the process's CPU time (user + system) during each timed run, s
+	name   string
+	before func() error // if set, runs untimed before every run (e.g. choosing the matmul kernel)
+	run    func() error
+	first  float64   // the first run (it builds and compiles the graph), s
+	wall   []float64 // the timed runs, s
+	cpu    []float64 // the process's CPU time (user + system) during each timed run, s
 }
 
 // timeRuns runs every item warmup times, then repeat rounds in which every
@@ -24,6 +25,11 @@ func timeRuns(ctx context.Context, warmup, repeat int, prof *profiler, log io.Wr
 	once := func(it *timed, round int) error {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if it.before != nil {
+			if err := it.before(); err != nil {
+				return fmt.Errorf("%s: %w", it.name, err)
+			}
 		}
 		start, cpu0 := time.Now(), cpuTime()
 		if err := it.run(); err != nil {
