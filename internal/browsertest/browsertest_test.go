@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -56,29 +58,41 @@ func TestDescendantsKillsWhatLeftTheGroup(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// Wait until both sleeps run and one has left for its own session: before
+	// its setsid call it is still in the group, and would die with it.
 	var tree []process
 	for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(50 * time.Millisecond) {
-		if tree = descendants(cmd.Process.Pid); len(tree) >= 2 {
+		if tree = descendants(cmd.Process.Pid); len(tree) >= 2 && slices.ContainsFunc(tree, leadsSession) {
 			break
 		}
 	}
-	if len(tree) < 2 {
+	if len(tree) < 2 || !slices.ContainsFunc(tree, leadsSession) {
 		killGroup(cmd)
-		t.Fatalf("descendants found %v, want the two sleeps", tree)
+		t.Fatalf("descendants found %v, want the two sleeps, one in a session of its own", tree)
 	}
 	killGroup(cmd)
 	_ = cmd.Wait()
-	alive := 0
-	for _, p := range tree {
-		if _, start, ok := stat(p.pid); ok && start == p.start {
-			alive++
+	running := func(p process) bool {
+		_, start, ok := stat(p.pid)
+		return ok && start == p.start
+	}
+	// The group's sleep dies with the group (the signal may take a moment);
+	// the one in its own session stays.
+	var alive []process
+	for start := time.Now(); time.Since(start) < 5*time.Second; time.Sleep(20 * time.Millisecond) {
+		alive = slices.DeleteFunc(slices.Clone(tree), func(p process) bool { return !running(p) })
+		if len(alive) < len(tree) {
+			break
 		}
 	}
-	if alive == 0 {
+	if len(alive) == 0 {
 		t.Fatal("the sleep in its own session died with the group: the test shows nothing")
 	}
-	if killed := killAll(tree); len(killed) != alive {
-		t.Errorf("killAll killed %v, want the %d left", killed, alive)
+	if len(alive) == len(tree) {
+		t.Fatalf("killing the group left all of %v running", tree)
+	}
+	if killed := killAll(tree); len(killed) != len(alive) {
+		t.Errorf("killAll killed %v, want the %v left", killed, alive)
 	}
 	time.Sleep(100 * time.Millisecond)
 	for _, p := range tree {
@@ -152,4 +166,20 @@ func TestNotebookTree(t *testing.T) {
 	if data, err := os.ReadFile(filepath.Join(root, "notebooks", "..", "pkg", "p", "p.go")); err != nil || string(data) != "package p\n" {
 		t.Errorf("the repository is not reachable at notebooks/..: %v", err)
 	}
+}
+
+// leadsSession reports whether p is the leader of its own session (field 6 of
+// /proc/pid/stat is its pid), as a process is after setsid.
+func leadsSession(p process) bool {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(p.pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return false
+	}
+	f := strings.Fields(s[i+1:]) // f[0] is field 3
+	return len(f) > 3 && f[3] == strconv.Itoa(p.pid)
 }
