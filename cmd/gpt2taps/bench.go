@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 
 	"github.com/gpt2taps/gpt2taps/internal/bench"
 	"github.com/gpt2taps/gpt2taps/pkg/backend"
@@ -85,7 +87,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	rep, err := bench.Run(context.Background(), o)
+	// Interrupted (Ctrl-C, SIGTERM), Run stops the measurement process
+	// running, removes its scratch files and returns.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := bench.Run(ctx, o)
 	if err != nil {
 		return err
 	}
