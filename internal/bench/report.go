@@ -152,7 +152,7 @@ type Target struct {
 
 // Target names.
 const (
-	// TargetPeakRSS (issues 6 and 11): ≤ 1.3, each kernel.
+	// TargetPeakRSS (issues 6 and 11): ≤ 1.3 on gpt2-large, each kernel.
 	TargetPeakRSS = "peak RSS of capture / F32 weights"
 	// TargetFloor (issue 6): ≤ 1.15 on the pure-Go backend's stock kernel;
 	// recorded for the SIMD kernel (see evaluate).
@@ -230,7 +230,11 @@ func (r *ModelReport) evaluate() {
 	}
 	large, small := r.isPreset("gpt2-large"), r.isPreset("gpt2")
 	for _, k := range r.Kernels {
-		add(Target{Name: TargetPeakRSS, Kernel: k.Kernel, Value: k.Ratios.PeakRSSOverF32, Limit: limitPeakRSS, Applies: k.Capture.PeakRSS > 0})
+		rss := Target{Name: TargetPeakRSS, Kernel: k.Kernel, Value: k.Ratios.PeakRSSOverF32, Limit: limitPeakRSS, Applies: large && k.Capture.PeakRSS > 0}
+		if !large {
+			rss.Note = "recorded; the target is set for gpt2-large (smaller models' fixed costs weigh more)"
+		}
+		add(rss)
 		floor := Target{Name: TargetFloor, Kernel: k.Kernel, Value: k.Ratios.CaptureOverFloor, Limit: limitFloor,
 			Applies: k.Kernel == backend.MatmulStock && k.Floor.Timing.Median > 0}
 		switch k.Kernel {
