@@ -24,31 +24,10 @@ func (p *plan) packA(dst []float32, batch, i0, i1, k0, kc int) {
 			continue
 		}
 		for r := range mr {
-			i := ir + r
-			if i >= i1 {
-				for q := range kc {
-					panel[q*mr+r] = 0
-				}
-				continue
-			}
-			row := base + p.a.Cross[i]
-			if p.aAffine {
-				src := data[row+contract[0]:]
-				st := p.aContract
-				if st == 1 {
-					src = src[:kc]
-					for q, v := range src {
-						panel[q*mr+r] = v
-					}
-					continue
-				}
-				for q := range kc {
-					panel[q*mr+r] = src[q*st]
-				}
-				continue
-			}
-			for q, off := range contract {
-				panel[q*mr+r] = data[row+off]
+			if i := ir + r; i < i1 {
+				packLine(panel, mr, r, data, base+p.a.Cross[i], contract, p.aAffine, p.aContract)
+			} else {
+				zeroLine(panel, mr, r, kc)
 			}
 		}
 	}
@@ -81,31 +60,43 @@ func (p *plan) packB(dst []float32, batch, j0, j1, k0, kc int) {
 			continue
 		}
 		for x := range nr {
-			if x >= cols {
-				for q := range kc {
-					panel[q*nr+x] = 0
-				}
-				continue
-			}
-			col := base + p.b.Cross[jr+x]
-			if p.bAffine {
-				src := data[col+contract[0]:]
-				st := p.bContract
-				if st == 1 {
-					src = src[:kc]
-					for q, v := range src {
-						panel[q*nr+x] = v
-					}
-					continue
-				}
-				for q := range kc {
-					panel[q*nr+x] = src[q*st]
-				}
-				continue
-			}
-			for q, off := range contract {
-				panel[q*nr+x] = data[col+off]
+			if x < cols {
+				packLine(panel, nr, x, data, base+p.b.Cross[jr+x], contract, p.bAffine, p.bContract)
+			} else {
+				zeroLine(panel, nr, x, kc)
 			}
 		}
+	}
+}
+
+// packLine writes one row of A (or column of B) into lane of a micro-panel
+// of the given width: panel[q*width+lane] for each contracting index q. start
+// is where the line begins in data (batch and cross offsets); the contracting
+// offsets are contract[0] + q·stride for an affine operand, read in place,
+// and looked up in contract otherwise.
+func packLine(panel []float32, width, lane int, data []float32, start int, contract []int, affine bool, stride int) {
+	if !affine {
+		for q, off := range contract {
+			panel[q*width+lane] = data[start+off]
+		}
+		return
+	}
+	src := data[start+contract[0]:]
+	if stride == 1 {
+		for q, v := range src[:len(contract)] {
+			panel[q*width+lane] = v
+		}
+		return
+	}
+	for q := range contract {
+		panel[q*width+lane] = src[q*stride]
+	}
+}
+
+// zeroLine pads lane of a micro-panel of the given width with zeros: a row
+// (column) past the operand's edge.
+func zeroLine(panel []float32, width, lane, kc int) {
+	for q := range kc {
+		panel[q*width+lane] = 0
 	}
 }
