@@ -171,6 +171,12 @@ func (b *Browser) Screenshot(name, sel string) (string, error) {
 	} else {
 		png, err = Run(b, time.Minute, chromedp.Screenshot(chromedp.CSS(sel)))
 	}
+	return b.savePNG(name, png, err)
+}
+
+// savePNG writes a screenshot as ArtifactDir/name.png, unless taking it
+// failed with err, and returns its path.
+func (b *Browser) savePNG(name string, png []byte, err error) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("screenshot %s: %w", name, err)
 	}
@@ -185,14 +191,7 @@ func (b *Browser) Screenshot(name, sel string) (string, error) {
 // ArtifactDir/name.png and returns its path.
 func (b *Browser) ViewportScreenshot(name string) (string, error) {
 	png, err := Run(b, time.Minute, chromedp.CaptureScreenshot())
-	if err != nil {
-		return "", fmt.Errorf("screenshot %s: %w", name, err)
-	}
-	path := filepath.Join(b.artifacts, name+".png")
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		return "", fmt.Errorf("screenshot %s: %w", name, err)
-	}
-	return path, nil
+	return b.savePNG(name, png, err)
 }
 
 // ArtifactDir returns the folder for a test's screenshots and executed

@@ -24,17 +24,8 @@ func (r *resolver) download(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", r.apiError(ctx, err)
 	}
-	files := map[string]sibling{}
-	for _, s := range info.Siblings {
-		files[s.Name] = s
-	}
-	want := []string{ConfigFile}
-	switch {
-	case files[WeightsFile].Name != "":
-		want = append(want, WeightsFile)
-	case files[IndexFile].Name != "":
-		want = append(want, IndexFile)
-	default:
+	files, weights := info.files()
+	if weights == "" {
 		names := make([]string, 0, len(files))
 		for name := range files {
 			names = append(names, name)
@@ -45,6 +36,7 @@ func (r *resolver) download(ctx context.Context) (string, error) {
 			"with transformers and use its directory", r.name, r.id, r.revision, WeightsFile, IndexFile,
 			strings.Join(names, ", "))
 	}
+	want := []string{ConfigFile, weights}
 	if files[ConfigFile].Name == "" {
 		return "", fmt.Errorf("resolve model %s: the Hub repository %s has no config.json: it is not a transformers "+
 			"checkpoint; use a repository or directory that has config.json and model.safetensors", r.name, r.id)

@@ -100,3 +100,20 @@ func (r *resolver) apiError(ctx context.Context, err error) error {
 	return fmt.Errorf("%w: %s and %w at %s (%w); %s", ErrNotCached, r.notCached, ErrUnreachable, r.endpoint, err,
 		r.remedy(""))
 }
+
+// files indexes the repository's files by name and says which one holds its
+// weights: WeightsFile, else IndexFile (the shards' index), else "" when it
+// has neither.
+func (info *repoInfo) files() (files map[string]sibling, weights string) {
+	files = map[string]sibling{}
+	for _, s := range info.Siblings {
+		files[s.Name] = s
+	}
+	switch {
+	case files[WeightsFile].Name != "":
+		weights = WeightsFile
+	case files[IndexFile].Name != "":
+		weights = IndexFile
+	}
+	return files, weights
+}

@@ -49,20 +49,17 @@ func CheckpointFiles(ctx context.Context, repo Repo, opts Options) ([]RemoteFile
 	if err != nil {
 		return nil, r.listError(ctx, err)
 	}
-	files := map[string]sibling{}
-	for _, s := range info.Siblings {
-		files[s.Name] = s
-	}
+	files, weights := info.files()
 	if files[ConfigFile].Name == "" {
 		return nil, fmt.Errorf("list the files of %s: the Hub repository %s has no config.json: it is not a "+
 			"transformers checkpoint", r.name, r.id)
 	}
-	want := []string{ConfigFile}
-	switch {
-	case files[WeightsFile].Name != "":
-		want = append(want, WeightsFile)
-	case files[IndexFile].Name != "":
-		want = append(want, IndexFile)
+	if weights == "" {
+		return nil, fmt.Errorf("list the files of %s: the Hub repository %s (revision %s) has no %s or %s: only "+
+			"safetensors checkpoints are supported", r.name, r.id, r.revision, WeightsFile, IndexFile)
+	}
+	want := []string{ConfigFile, weights}
+	if weights == IndexFile {
 		var shards []string
 		for name := range files {
 			if strings.HasSuffix(name, ".safetensors") && path.Dir(name) == "." {
@@ -71,9 +68,6 @@ func CheckpointFiles(ctx context.Context, repo Repo, opts Options) ([]RemoteFile
 		}
 		sort.Strings(shards)
 		want = append(want, shards...)
-	default:
-		return nil, fmt.Errorf("list the files of %s: the Hub repository %s (revision %s) has no %s or %s: only "+
-			"safetensors checkpoints are supported", r.name, r.id, r.revision, WeightsFile, IndexFile)
 	}
 	out := make([]RemoteFile, len(want))
 	for i, name := range want {
