@@ -39,14 +39,7 @@ func TestBenchSmoke(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("bench --smoke: exit %d: %s", code, stderr)
 	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep bench.Report
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatalf("the JSON report does not parse: %v", err)
-	}
+	rep := readReport(t, out)
 	if rep.Machine.Cores < 1 || rep.Machine.Go == "" || rep.Machine.CPU == "" || rep.Seconds <= 0 {
 		t.Errorf("machine %+v, duration %g: incomplete", rep.Machine, rep.Seconds)
 	}
@@ -157,14 +150,7 @@ func TestBenchSmokeOneKernel(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("bench --smoke --kernels stock: exit %d: %s", code, stderr)
 	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep bench.Report
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatalf("the JSON report does not parse: %v", err)
-	}
+	rep := readReport(t, out)
 	m := rep.Models[0]
 	if !slices.Equal(rep.Settings.Kernels, []string{"stock"}) || len(m.Kernels) != 1 || m.Kernels[0].Kernel != "stock" || m.NotebookKernel != "stock" {
 		t.Errorf("kernels %v, measured %+v, notebook %q: want the stock kernel alone", rep.Settings.Kernels, m.Kernels, m.NotebookKernel)
@@ -213,4 +199,18 @@ func TestBenchWithoutSIMD(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, `"simd" is not available`) || !strings.Contains(stderr, "GOEXPERIMENT=simd") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
 		t.Errorf("exit %d, stderr %q: want one line saying the SIMD kernel is not built in", code, stderr)
 	}
+}
+
+// readReport reads the JSON report a bench run wrote.
+func readReport(t *testing.T, path string) bench.Report {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep bench.Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatalf("the JSON report does not parse: %v", err)
+	}
+	return rep
 }
