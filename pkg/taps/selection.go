@@ -62,25 +62,21 @@ func (s Selection) Indices(k gpt2.Kind) []int {
 	return slices.Clone(s.points[k])
 }
 
-// Has reports whether point p is selected.
-func (s Selection) Has(p gpt2.Point) bool {
-	return slices.Contains(s.points[p.Kind], p.Layer)
-}
-
 // Empty reports whether nothing is selected.
 func (s Selection) Empty() bool {
 	return len(s.Kinds()) == 0
 }
 
-// String lists the selection canonically: each kind with all its points as
-// "h.*.<kind>" (or "hidden_states"), other points by name, in forward order.
-// Two selections of one model are equal exactly when their strings are.
+// String lists the selection canonically, as names ParsePoint takes: a kind
+// with all its points as "h.*.<kind>" (or "hidden_states.*"), other points by
+// name, in forward order. Two selections of one model are equal exactly when
+// their strings are.
 func (s Selection) String() string {
 	var names []string
 	for _, k := range s.Kinds() {
 		idx := s.points[k]
 		if slices.Equal(idx, upTo(k.Count(s.nLayer))) {
-			names = append(names, k.String()+".*")
+			names = append(names, strings.Replace(k.At(0).Name(), ".0", ".*", 1))
 			continue
 		}
 		for _, i := range idx {
