@@ -322,7 +322,7 @@ func checkScript(t *testing.T, name string) {
 	}
 }
 
-// TestVersionsAgree: versions.env says what go.mod, tools/go.mod and
+// TestVersionsAgree: versions.env says what go.mod, tools/gonb/go.mod and
 // pkg/backend's installer pins say.
 func TestVersionsAgree(t *testing.T) {
 	v := loadVersions(t)
@@ -330,7 +330,7 @@ func TestVersionsAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	toolsmod, err := os.ReadFile("../tools/go.mod")
+	toolsmod, err := os.ReadFile("../tools/gonb/go.mod")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,10 +355,10 @@ func TestVersionsAgree(t *testing.T) {
 	}
 	cases := []struct{ key, where, got string }{
 		{"GO_VERSION", "go.mod's go directive", string(goDirective.FindSubmatch(gomod)[1])},
-		{"GO_VERSION", "tools/go.mod's go directive", string(goDirective.FindSubmatch(toolsmod)[1])},
-		{"GONB_VERSION", "tools/go.mod", require(toolsmod, "github.com/janpfeifer/gonb")},
-		{"GOIMPORTS_VERSION", "tools/go.mod (golang.org/x/tools)", require(toolsmod, "golang.org/x/tools")},
-		{"GOPLS_VERSION", "tools/go.mod", require(toolsmod, "golang.org/x/tools/gopls")},
+		{"GO_VERSION", "tools/gonb/go.mod's go directive", string(goDirective.FindSubmatch(toolsmod)[1])},
+		{"GONB_VERSION", "tools/gonb/go.mod", require(toolsmod, "github.com/janpfeifer/gonb")},
+		{"GOIMPORTS_VERSION", "tools/gonb/go.mod (golang.org/x/tools)", require(toolsmod, "golang.org/x/tools")},
+		{"GOPLS_VERSION", "tools/gonb/go.mod", require(toolsmod, "golang.org/x/tools/gopls")},
 		{"GOMLX_VERSION", "go.mod", require(gomod, "github.com/gomlx/gomlx")},
 		{"GOPJRT_VERSION", "go.mod", require(gomod, "github.com/gomlx/gopjrt")},
 		{"GOPJRT_INSTALLER", "pkg/backend InstallerModule", constant("InstallerModule")},

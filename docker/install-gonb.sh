@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# install-gonb.sh installs the Go tools pinned in tools/go.mod (GoNB, goimports,
+# install-gonb.sh installs the Go tools pinned in tools/gonb/go.mod (GoNB, goimports,
 # gopls; versions.env names the same versions) into GOBIN (default
 # /usr/local/bin) and registers the GoNB kernel with Jupyter for every user:
 # its kernel.json goes to JUPYTER_DATA_DIR/kernels/gonb (default
@@ -17,11 +17,11 @@ gobin=${GOBIN:-/usr/local/bin}
 data_dir=${JUPYTER_DATA_DIR:-/usr/local/share/jupyter}
 [ -n "$(find_go)" ] || die "go is not on PATH: run install-base.sh first"
 
-step "Go tools of tools/go.mod (GoNB $GONB_VERSION, goimports $GOIMPORTS_VERSION, gopls $GOPLS_VERSION) into $gobin"
-grep -q "github.com/janpfeifer/gonb $GONB_VERSION" "$repo_dir/tools/go.mod" ||
-	die "tools/go.mod does not require GoNB $GONB_VERSION: make versions.env and tools/go.mod agree"
+step "Go tools of tools/gonb/go.mod (GoNB $GONB_VERSION, goimports $GOIMPORTS_VERSION, gopls $GOPLS_VERSION) into $gobin"
+grep -q "github.com/janpfeifer/gonb $GONB_VERSION" "$repo_dir/tools/gonb/go.mod" ||
+	die "tools/gonb/go.mod does not require GoNB $GONB_VERSION: make versions.env and tools/gonb/go.mod agree"
 mkdir -p "$gobin"
-(cd "$repo_dir/tools" && GOBIN="$gobin" GOTOOLCHAIN=local go install tool)
+(cd "$repo_dir/tools/gonb" && GOBIN="$gobin" GOTOOLCHAIN=local go install tool)
 for tool in gonb goimports gopls; do
 	[ -x "$gobin/$tool" ] || die "go install tool did not install $gobin/$tool"
 done

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gpt2taps/gpt2taps/internal/nbtest"
+	"github.com/gpt2taps/gpt2taps/tools/nbtest"
 	"github.com/gpt2taps/gpt2taps/pkg/compare"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
@@ -42,7 +42,7 @@ func acrossSetup(t *testing.T) acrossFixture {
 		}
 		cfg.NLayer, cfg.NEmbd, cfg.NHead, cfg.NInner = layers, 48, 4, 192
 		f.models[label], f.configs[label] = filepath.Join(dir, label), cfg
-		if err := gpt2.WriteRandomCheckpoint(f.models[label], cfg, gpt2.RandomOptions{Seed: 8}); err != nil {
+		if err := checkpoints.WriteRandom(f.models[label], cfg, checkpoints.RandomOptions{Seed: 8}); err != nil {
 			t.Fatal(err)
 		}
 	}

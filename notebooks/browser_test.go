@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/gpt2taps/gpt2taps/internal/browsertest"
+	"github.com/gpt2taps/gpt2taps/tools/browsertest"
 	"github.com/gpt2taps/gpt2taps/pkg/analysis"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/viz"
@@ -57,9 +57,9 @@ func TestNotebooksInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokens := viz.ExplorerTokens{IDs: tp.IDs, Texts: tp.Tokens, Labels: tp.TokenLabels()}
+	tokens := explorer.Tokens{IDs: tp.IDs, Texts: tp.Tokens, Labels: tp.TokenLabels()}
 	notebookCosine := func() (*viz.Explorer, error) {
-		return viz.CosineExplorer(tokens, hostCos, analysis.PerLayer(hostCos), viz.ExplorerOptions{})
+		return explorer.Cosine(tokens, hostCos, analysis.PerLayer(hostCos), explorer.Options{})
 	}
 	part1Want, part2Want := want(notebookCosine, "cosine"), want(a.StepExplorer, "steps")
 	htmlPart1Want := want(a.CosineExplorer, "cosine")

@@ -19,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gpt2taps/gpt2taps/internal/nbtest"
-	"github.com/gpt2taps/gpt2taps/internal/testckpt"
+	"github.com/gpt2taps/gpt2taps/tools/nbtest"
+	"github.com/gpt2taps/gpt2taps/tools/testckpt"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 )
 

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gpt2taps/gpt2taps/internal/nbtest"
+	"github.com/gpt2taps/gpt2taps/tools/nbtest"
 )
 
 // maxVisibleLines is the longest a visible code cell may be: longer code

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # gpu-check.sh builds, here, the GPU check: one self-contained test binary
-# (go test -c of internal/gpucheck, with XLA), and runs it on a machine with an
+# (go test -c of tools/gpucheck, with XLA), and runs it on a machine with an
 # NVIDIA GPU, where Go is not needed. On that machine it
 #   (a) compares the taps captured on XLA CUDA with the stored taps that the
 #       PyTorch reference computed for a generated checkpoint (TestReferenceTaps);
 #   (b) times the lesson's capture of its ~340-token text on a random gpt2-large
 #       checkpoint generated there, 3.1 GB, never shipped (BenchmarkCaptureGPT2Large);
 #   (c) times the same forward pass with PyTorch on the same GPU and prints the
-#       ratio Go / PyTorch (internal/gpucheck/torch_bench.py).
+#       ratio Go / PyTorch (tools/gpucheck/torch_bench.py).
 #
 # Usage:
 #   bash scripts/gpu-check.sh --build-only   build bin/gpucheck.test here and say what to run on the GPU machine
@@ -45,9 +45,9 @@ build() {
 	command -v go >/dev/null 2>&1 || die "go is not on PATH: install Go (see versions.env) or run scripts/install.sh"
 	# shellcheck source=goexperiment.sh
 	. scripts/goexperiment.sh # GOEXPERIMENT=simd: the SIMD matmul kernel for --local (the pure-Go backend)
-	step "go test -c ./internal/gpucheck → $bin (cgo, with XLA)"
+	step "go test -c ./tools/gpucheck → $bin (cgo, with XLA)"
 	mkdir -p bin
-	CGO_ENABLED=1 go test -c -trimpath -ldflags='-s -w' -o "$bin" ./internal/gpucheck
+	CGO_ENABLED=1 go test -c -trimpath -ldflags='-s -w' -o "$bin" ./tools/gpucheck
 	local listed
 	listed=$("./$bin" -test.list '.*')
 	for name in TestReferenceTaps BenchmarkCaptureGPT2Large TestTorchBenchScript; do
@@ -163,7 +163,7 @@ run_check() {
 
 	if [ -f "$out/go_bench.json" ]; then
 		step "(c) the same forward pass with PyTorch on the same device ($device)"
-		if timeout 180 "$python" internal/gpucheck/torch_bench.py --go-result "$out/go_bench.json" --device "$device" \
+		if timeout 180 "$python" tools/gpucheck/torch_bench.py --go-result "$out/go_bench.json" --device "$device" \
 			--repeat "$runs" --out "$out/torch_bench.json" >"$out/torch.log" 2>&1; then
 			tee -a "$summary" <"$out/torch.log"
 		else
@@ -195,7 +195,7 @@ case $mode in
 	"./$bin" -test.run '^$' -test.bench '^BenchmarkCaptureGPT2Large$' -test.benchtime 2x \
 		-gpucheck.layers 1 -gpucheck.dir "$work" -gpucheck.json "$work/go_bench.json" | grep -E 'Benchmark|tokens on'
 	step "(c) PyTorch on the CPU"
-	"${PYTHON:-/usr/bin/python3}" internal/gpucheck/torch_bench.py --go-result "$work/go_bench.json" --device cpu --repeat 2 --no-transformers
+	"${PYTHON:-/usr/bin/python3}" tools/gpucheck/torch_bench.py --go-result "$work/go_bench.json" --device cpu --repeat 2 --no-transformers
 	;;
 --run) run_check "$@" ;;
 *) die "usage: $0 --build-only | --local | --run [--out DIR] [--work DIR] [--runs N] [--keep] [--layers N] [--torch-device D]" ;;

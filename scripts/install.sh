@@ -5,7 +5,7 @@
 #   - Jupyter (notebook, nbconvert, ipykernel, jupyter-client) and PyTorch with
 #     NumPy for the reference in reference/: Debian packages when run as root,
 #     otherwise it checks they are there and prints how to install them;
-#   - the Go tools pinned in tools/go.mod (GoNB, goimports, gopls), into
+#   - the Go tools pinned in tools/gonb/go.mod (GoNB, goimports, gopls), into
 #     $(go env GOBIN), else $(go env GOPATH)/bin;
 #   - the GoNB kernel, registered with Jupyter, with a PATH in its kernel.json
 #     that finds go and those tools even when Jupyter runs as a service, and
@@ -93,7 +93,7 @@ EOF
 	exit 1
 fi
 
-# Chromium, for the browser tests (internal/browsertest): they open the notebooks
+# Chromium, for the browser tests (tools/browsertest): they open the notebooks
 # through Jupyter's web interface. Kept as its own block.
 step "Chromium for the browser tests (Debian packages: chromium fonts-dejavu-core)"
 if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then
@@ -107,11 +107,11 @@ else
 	echo "  as root: apt-get update && apt-get install -y chromium fonts-dejavu-core"
 fi
 
-step "Go tools pinned in tools/go.mod (gonb, goimports, gopls)"
+step "Go tools pinned in tools/gonb/go.mod (gonb, goimports, gopls)"
 gobin=$(go env GOBIN)
 [ -n "$gobin" ] || gobin="$(go env GOPATH)/bin"
 export PATH="$gobin:$(go env GOROOT)/bin:$PATH"
-(cd tools && go install tool)
+(cd tools/gonb && go install tool)
 echo "installed into $gobin: $(cd "$gobin" && ls gonb goimports gopls | tr '\n' ' ')"
 
 step "GoNB kernel for Jupyter"

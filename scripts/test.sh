@@ -4,7 +4,7 @@
 #   kernel / GPU-check binary), the PyTorch reference's unit tests, and the Go
 #   tests, with the pure-Go GoMLX backend (GOMLX_BACKEND=go) and
 #   GOEXPERIMENT=simd (its SIMD matmul kernel). The Go tests include the
-#   notebook tests (internal/nbtest and the notebooks' own), which execute
+#   notebook tests (tools/nbtest and the notebooks' own), which execute
 #   notebooks with Jupyter and GoNB, and the browser tests, which open them in
 #   Chromium through Jupyter's web interface (screenshots in out/test-artifacts).
 #

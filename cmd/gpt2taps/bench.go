@@ -13,7 +13,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/gpt2taps/gpt2taps/internal/bench"
+	"github.com/gpt2taps/gpt2taps/tools/bench"
 	"github.com/gpt2taps/gpt2taps/pkg/backend"
 )
 

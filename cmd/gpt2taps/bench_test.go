@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gpt2taps/gpt2taps/internal/bench"
+	"github.com/gpt2taps/gpt2taps/tools/bench"
 	"github.com/gpt2taps/gpt2taps/pkg/backend"
 )
 

@@ -23,7 +23,7 @@ func compareCheckpoint(t *testing.T, dir string, layers int) string {
 		t.Fatal(err)
 	}
 	cfg.NLayer, cfg.NEmbd, cfg.NHead, cfg.NInner = layers, 32, 4, 128
-	if err := gpt2.WriteRandomCheckpoint(dir, cfg, gpt2.RandomOptions{Seed: 3}); err != nil {
+	if err := checkpoints.WriteRandom(dir, cfg, checkpoints.RandomOptions{Seed: 3}); err != nil {
 		t.Fatal(err)
 	}
 	return dir

@@ -84,7 +84,7 @@ func faultCheckpoint(t *testing.T) string {
 		}
 		cfg.NLayer, cfg.NEmbd, cfg.NHead, cfg.NInner, cfg.NPositions = faultLayers, faultEmbd, faultHeads, 4*faultEmbd, faultPositions
 		faultBaseDir = filepath.Join(faultTmp, "base-ckpt")
-		faultBaseErr = gpt2.WriteRandomCheckpoint(faultBaseDir, cfg, gpt2.RandomOptions{Seed: 7})
+		faultBaseErr = checkpoints.WriteRandom(faultBaseDir, cfg, checkpoints.RandomOptions{Seed: 7})
 	})
 	if faultBaseErr != nil {
 		t.Fatalf("write the base checkpoint: %v", faultBaseErr)
@@ -566,7 +566,7 @@ func shardedCheckpoint(t *testing.T, n int) string {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "sharded")
-	if err := gpt2.WriteRandomCheckpoint(dir, cfg, gpt2.RandomOptions{Seed: 7, Shards: n}); err != nil {
+	if err := checkpoints.WriteRandom(dir, cfg, checkpoints.RandomOptions{Seed: 7, Shards: n}); err != nil {
 		t.Fatal(err)
 	}
 	return dir

@@ -15,7 +15,7 @@ const localModelHint = "give a local checkpoint directory as --model DIR (or GPT
 // model is neither cached nor downloadable: offline mode is on, or the Hub can't be reached. Other errors are
 // returned as they are.
 func withModelHint(err error) error {
-	return gpt2.WithRemedy(err,
+	return checkpoints.WithRemedy(err,
 		"with gpt2taps: drop --offline (and HF_HUB_OFFLINE=1) to turn offline mode off, "+localModelHint,
 		"with gpt2taps: "+localModelHint)
 }

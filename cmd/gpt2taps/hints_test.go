@@ -10,9 +10,9 @@ import (
 )
 
 func TestWithModelHint(t *testing.T) {
-	offline := fmt.Errorf("%w: x is not in the cache and %w; turn offline mode off", gpt2.ErrModelNotCached, gpt2.ErrOffline)
-	unreachable := fmt.Errorf("%w: x is not in the cache and %w at E", gpt2.ErrModelNotCached, gpt2.ErrHubUnreachable)
-	brokenDownload := fmt.Errorf("%w: download of model.safetensors failed; run again", gpt2.ErrModelNotCached)
+	offline := fmt.Errorf("%w: x is not in the cache and %w; turn offline mode off", checkpoints.ErrModelNotCached, checkpoints.ErrOffline)
+	unreachable := fmt.Errorf("%w: x is not in the cache and %w at E", checkpoints.ErrModelNotCached, checkpoints.ErrHubUnreachable)
+	brokenDownload := fmt.Errorf("%w: download of model.safetensors failed; run again", checkpoints.ErrModelNotCached)
 	other := errors.New("resolve model: no such directory ./x")
 	tests := []struct {
 		name  string
@@ -34,7 +34,7 @@ func TestWithModelHint(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(got, gpt2.ErrModelNotCached) {
+			if !errors.Is(got, checkpoints.ErrModelNotCached) {
 				t.Errorf("the hinted error no longer wraps ErrModelNotCached: %v", got)
 			}
 			for _, want := range tt.wants {

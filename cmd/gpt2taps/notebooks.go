@@ -12,7 +12,7 @@ import (
 
 	"github.com/gpt2taps/gpt2taps/internal/atomicfile"
 
-	"github.com/gpt2taps/gpt2taps/internal/nbtest"
+	"github.com/gpt2taps/gpt2taps/tools/nbtest"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 )
 

@@ -63,7 +63,7 @@ func runRandomCheckpoint(args []string, stdout, stderr io.Writer) error {
 		return usageError{err.Error()}
 	}
 	start := time.Now()
-	err = gpt2.WriteRandomCheckpoint(*out, cfg, gpt2.RandomOptions{
+	err = checkpoints.WriteRandom(*out, cfg, checkpoints.RandomOptions{
 		Seed: *seed, DType: *dtype, Prefix: *prefix, Buffers: *buffers, Shards: *shards,
 	})
 	if err != nil {

@@ -34,7 +34,7 @@ func (o Options) log() io.Writer {
 type ModelPlan struct {
 	Model    string        // the model argument
 	Label    string        // its name in tables and figures
-	Location gpt2.Location // where its checkpoint is, or what a download would fetch
+	Location checkpoints.Location // where its checkpoint is, or what a download would fetch
 	// Config is the model's shape: from its config.json when the checkpoint is here, else GPT-2's preset for
 	// GPT-2's own Hub ids; ConfigKnown is false for other models not downloaded yet.
 	Config      gpt2.Config
@@ -121,7 +121,7 @@ func (p *Plan) Forecast() {
 func (p *Plan) planModel(ctx context.Context, model string) (ModelPlan, error) {
 	o := p.Options
 	mp := ModelPlan{Model: model}
-	loc, err := gpt2.LocateModel(ctx, model, gpt2.ResolveOptions{CacheDir: o.HFCache, Offline: o.Offline})
+	loc, err := checkpoints.Locate(ctx, model, checkpoints.Options{CacheDir: o.HFCache, Offline: o.Offline})
 	if err != nil {
 		return mp, err
 	}

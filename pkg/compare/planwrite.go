@@ -84,7 +84,7 @@ func (p *Plan) where(mp ModelPlan) string {
 	}
 	if loc.HubErr != nil {
 		why := "the Hub can't be reached"
-		if errors.Is(loc.HubErr, gpt2.ErrOffline) {
+		if errors.Is(loc.HubErr, checkpoints.ErrOffline) {
 			why = "offline mode is on"
 		}
 		if mp.KnownBytes > 0 {

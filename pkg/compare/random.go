@@ -16,7 +16,7 @@ import (
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
-// The training control: a checkpoint of each model's shape with random weights (gpt2.WriteRandomCheckpoint's
+// The training control: a checkpoint of each model's shape with random weights (checkpoints.WriteRandom's
 // initialisation), generated once and kept next to the tap cache, so that its taps are cached like the others.
 
 // RandomSeed seeds the training control's checkpoints. It differs from seed 1, which the documentation uses for
@@ -72,7 +72,7 @@ func EnsureRandomCheckpoint(ctx context.Context, dir string, cfg gpt2.Config, se
 		}
 	}
 	start := time.Now()
-	if err := gpt2.WriteRandomCheckpoint(path, cfg, gpt2.RandomOptions{Seed: seed}); err != nil {
+	if err := checkpoints.WriteRandom(path, cfg, checkpoints.RandomOptions{Seed: seed}); err != nil {
 		return "", false, err
 	}
 	fmt.Fprintf(log, "generated a random checkpoint of the shape %d layers × %d (%s) in %.1fs: %s\n",
@@ -82,7 +82,7 @@ func EnsureRandomCheckpoint(ctx context.Context, dir string, cfg gpt2.Config, se
 
 // usable reports whether path holds a complete checkpoint.
 func usable(path string) bool {
-	_, err := gpt2.LocateModel(context.Background(), path, gpt2.ResolveOptions{Offline: true})
+	_, err := checkpoints.Locate(context.Background(), path, checkpoints.Options{Offline: true})
 	return err == nil
 }
 

@@ -19,7 +19,7 @@ func (p *Plan) Run(ctx context.Context) (*Comparison, error) {
 	for _, mp := range p.Models {
 		if mp.Location.Dir == "" && mp.Location.HubErr != nil {
 			o := p.Options
-			if _, err := gpt2.ResolveModel(ctx, mp.Model, gpt2.ResolveOptions{CacheDir: o.HFCache, Offline: o.Offline, Progress: o.log()}); err != nil {
+			if _, err := checkpoints.Resolve(ctx, mp.Model, checkpoints.Options{CacheDir: o.HFCache, Offline: o.Offline, Progress: o.log()}); err != nil {
 				return nil, err
 			}
 		}

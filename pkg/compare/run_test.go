@@ -23,7 +23,7 @@ func tinyCheckpoint(t *testing.T, parent, name string, layers, positions int) st
 	}
 	cfg.NLayer, cfg.NEmbd, cfg.NHead, cfg.NInner, cfg.NPositions = layers, 32, 4, 128, positions
 	dir := filepath.Join(parent, name)
-	if err := gpt2.WriteRandomCheckpoint(dir, cfg, gpt2.RandomOptions{Seed: 7}); err != nil {
+	if err := checkpoints.WriteRandom(dir, cfg, checkpoints.RandomOptions{Seed: 7}); err != nil {
 		t.Fatal(err)
 	}
 	return dir

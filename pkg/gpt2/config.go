@@ -229,11 +229,12 @@ func (c Config) NumParams() int64 {
 // two-space indent, Python float formatting such as 1e-05). bos_token_id and eos_token_id are the last token,
 // as for GPT-2's <|endoftext|> (50256). torch_dtype is "float32"; transformers_version is left out.
 func (c Config) MarshalHF() ([]byte, error) {
-	return c.marshalHF("float32")
+	return c.MarshalHFDType("float32")
 }
 
-// marshalHF is MarshalHF with the torch_dtype to record.
-func (c Config) marshalHF(torchDtype string) ([]byte, error) {
+// MarshalHFDType is MarshalHF with another torch_dtype to record ("float16", "bfloat16"), for checkpoints
+// stored in that dtype.
+func (c Config) MarshalHFDType(torchDtype string) ([]byte, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}

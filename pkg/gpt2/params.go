@@ -104,13 +104,13 @@ func blockPrefix(l int) string { return "h." + strconv.Itoa(l) + "." }
 // The einsum equations of the attention's two products, used by the forward
 // pass and listed by BlockMatmuls.
 const (
-	// scoresEquation is q·kᵀ per head: [T,H,dh] × [T,H,dh] → [H,T,T].
-	scoresEquation = "qhd,khd->hqk"
-	// contextEquation weighs the values by the attention probabilities:
+	// ScoresEquation is q·kᵀ per head: [T,H,dh] × [T,H,dh] → [H,T,T].
+	ScoresEquation = "qhd,khd->hqk"
+	// ContextEquation weighs the values by the attention probabilities:
 	// [H,T,T] × [T,H,dh] → [T,H,dh].
-	contextEquation = "hqk,khd->qhd"
-	// denseEquation is a Conv1D's x·W ([T,in] × [in,out]), computed with Dot.
-	denseEquation = "ti,io->to"
+	ContextEquation = "hqk,khd->qhd"
+	// DenseEquation is a Conv1D's x·W ([T,in] × [in,out]), computed with Dot.
+	DenseEquation = "ti,io->to"
 )
 
 // Matmul is one matrix product of a block's forward pass.
@@ -139,7 +139,7 @@ func (mm Matmul) WeightName(l int) string {
 }
 
 // Dense reports whether mm is a Conv1D's x·W.
-func (mm Matmul) Dense() bool { return mm.Equation == denseEquation }
+func (mm Matmul) Dense() bool { return mm.Equation == DenseEquation }
 
 // MACs is the number of multiply-adds of mm: the product of the sizes of all
 // the einsum's distinct axes.
@@ -174,11 +174,11 @@ func BlockMatmuls(c Config, T int) []Matmul {
 		}
 		w := p.shape(c)
 		module := strings.TrimSuffix(p.name, ".weight")
-		mms = append(mms, Matmul{Name: module, Equation: denseEquation, LHS: []int{T, w[0]}, RHS: slices.Clone(w), Weight: p.name})
+		mms = append(mms, Matmul{Name: module, Equation: DenseEquation, LHS: []int{T, w[0]}, RHS: slices.Clone(w), Weight: p.name})
 		if module == "attn.c_attn" {
 			mms = append(mms,
-				Matmul{Name: "attn.scores", Equation: scoresEquation, LHS: []int{T, H, dh}, RHS: []int{T, H, dh}},
-				Matmul{Name: "attn.context", Equation: contextEquation, LHS: []int{H, T, T}, RHS: []int{T, H, dh}})
+				Matmul{Name: "attn.scores", Equation: ScoresEquation, LHS: []int{T, H, dh}, RHS: []int{T, H, dh}},
+				Matmul{Name: "attn.context", Equation: ContextEquation, LHS: []int{H, T, T}, RHS: []int{T, H, dh}})
 		}
 	}
 	return mms

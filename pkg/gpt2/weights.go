@@ -11,35 +11,38 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gomlx/gomlx/pkg/core/shapes"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"github.com/gomlx/gopjrt/dtypes"
 
 	"github.com/gpt2taps/gpt2taps/internal/stfile"
 )
 
 // Checkpoint file names, as in Hugging Face model repositories.
 const (
-	wtSingleFile = "model.safetensors"            // all weights in one file
-	wtIndexFile  = "model.safetensors.index.json" // weight_map naming the shard of each tensor
-	wtPrefix     = "transformer."                 // GPT2LMHeadModel's prefix for the GPT2Model weights
+	WeightsFile      = "model.safetensors"            // all weights in one file
+	WeightsIndexFile = "model.safetensors.index.json" // weight_map naming the shard of each tensor
+	WeightPrefix     = "transformer."                 // GPT2LMHeadModel's prefix for the GPT2Model weights
 )
 
 // wtBufferName matches the attention-mask buffers older transformers versions saved with each block.
 var wtBufferName = regexp.MustCompile(`^h\.(\d+)\.attn\.(bias|masked_bias)$`)
 
-// Weights are the parameters of a GPT-2 as float32 tensors.
+// Weights are the parameters of a GPT-2 decoded to float32 on the host.
 type Weights struct {
 	Config  Config
-	Dir     string                     // the checkpoint directory they were loaded from, if any
-	Tensors map[string]*tensors.Tensor // canonical name (see ExpectedShapes) → F32 tensor
+	Dir     string                // the checkpoint directory they were loaded from, if any
+	Tensors map[string]HostTensor // canonical name (see ExpectedShapes) → F32 values
+}
+
+// HostTensor is one weight decoded to float32 in host memory, row-major.
+type HostTensor struct {
+	Dims []int
+	Data []float32
 }
 
 // LoadOptions configure LoadWeights.
 type LoadOptions struct {
 	// Each, if set, is called once per tensor right after it is converted to F32, so the caller can move it to a
 	// device and free host memory; if it returns an error loading stops with it.
-	Each func(name string, t *tensors.Tensor) error
+	Each func(name string, t HostTensor) error
 
 	// Decode, if set, replaces the creation of host tensors: for each weight it is called with the weight's
 	// canonical name, its shape and a function that decodes the weight (as F32, checked finite) into a slice of
@@ -75,7 +78,7 @@ func LoadWeights(dir string, cfg Config, opts LoadOptions) (*Weights, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Weights{Config: cfg, Dir: dir, Tensors: make(map[string]*tensors.Tensor, len(plan))}
+	w := &Weights{Config: cfg, Dir: dir, Tensors: make(map[string]HostTensor, len(plan))}
 	for _, wt := range cfg.Weights() {
 		name := wt.Name
 		src := plan[name]
@@ -116,7 +119,7 @@ type wtSource struct {
 
 // wtOpen opens the single file or all shards of the checkpoint in dir.
 func wtOpen(dir string) (*wtCheckpoint, error) {
-	single := filepath.Join(dir, wtSingleFile)
+	single := filepath.Join(dir, WeightsFile)
 	if _, err := os.Stat(single); err == nil {
 		f, err := stfile.Open(single)
 		if err != nil {
@@ -126,15 +129,15 @@ func wtOpen(dir string) (*wtCheckpoint, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("load GPT-2 weights: %w", err)
 	}
-	index := filepath.Join(dir, wtIndexFile)
+	index := filepath.Join(dir, WeightsIndexFile)
 	idx, err := stfile.ReadIndex(index) // the reader resolution uses too: a checkpoint that resolves opens here
 	if errors.Is(err, os.ErrNotExist) {
 		if _, binErr := os.Stat(filepath.Join(dir, "pytorch_model.bin")); binErr == nil {
 			return nil, fmt.Errorf("load GPT-2 weights: %s has only pytorch_model.bin, which is not supported: "+
-				"download the checkpoint's %s instead (or convert it to safetensors)", dir, wtSingleFile)
+				"download the checkpoint's %s instead (or convert it to safetensors)", dir, WeightsFile)
 		}
 		return nil, fmt.Errorf("load GPT-2 weights: %s has neither %s nor %s: point to a Hugging Face checkpoint "+
-			"directory with safetensors weights", dir, wtSingleFile, wtIndexFile)
+			"directory with safetensors weights", dir, WeightsFile, WeightsIndexFile)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load GPT-2 weights: %w", err)
@@ -195,7 +198,7 @@ func (ck *wtCheckpoint) plan(cfg Config) (map[string]wtSource, error) {
 			all = append(all, stored{key, f})
 			switch {
 			case strings.HasPrefix(key, "lm_head."):
-			case strings.HasPrefix(key, wtPrefix):
+			case strings.HasPrefix(key, WeightPrefix):
 				prefixed = key
 			default:
 				bare = key
@@ -204,13 +207,13 @@ func (ck *wtCheckpoint) plan(cfg Config) (map[string]wtSource, error) {
 	}
 	if prefixed != "" && bare != "" {
 		return nil, fail("%s mixes tensor names with and without the %q prefix (e.g. %q and %q): a checkpoint "+
-			"must use one style; export it again", ck.where, wtPrefix, prefixed, bare)
+			"must use one style; export it again", ck.where, WeightPrefix, prefixed, bare)
 	}
 	want := ExpectedShapes(cfg)
 	plan := make(map[string]wtSource, len(want))
 	var unexpected []string
 	for _, s := range all {
-		name := strings.TrimPrefix(s.key, wtPrefix)
+		name := strings.TrimPrefix(s.key, WeightPrefix)
 		if s.key == "lm_head.weight" {
 			continue // tied to wte.weight
 		}
@@ -260,15 +263,15 @@ func (ck *wtCheckpoint) plan(cfg Config) (map[string]wtSource, error) {
 	return plan, nil
 }
 
-// load converts the weight to a new F32 tensor and releases its mapped pages.
-func (src wtSource) load() (*tensors.Tensor, error) {
-	t := tensors.FromShape(shapes.Make(dtypes.Float32, src.shape...))
-	var err error
-	if mErr := tensors.MutableFlatData(t, func(flat []float32) { err = src.decodeInto(flat) }); mErr != nil {
-		return nil, fmt.Errorf("load GPT-2 weights: %w", mErr)
+// load converts the weight to a new F32 host tensor and releases its mapped pages.
+func (src wtSource) load() (HostTensor, error) {
+	n := 1
+	for _, d := range src.shape {
+		n *= d
 	}
-	if err != nil {
-		return nil, err
+	t := HostTensor{Dims: slices.Clone(src.shape), Data: make([]float32, n)}
+	if err := src.decodeInto(t.Data); err != nil {
+		return HostTensor{}, err
 	}
 	return t, nil
 }

@@ -3,17 +3,19 @@ package lesson
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/gpt2taps/gpt2taps/pkg/analysis"
+	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
 // FDRLevel is the Benjamini–Hochberg level of the lesson's part 2.
 const FDRLevel = 0.05
 
-// Analysis holds every number of the lesson for one Taps, as computed by the
-// analysis package.
+// Analysis holds every number of the lesson for one capture of Request, as
+// computed by the analysis package.
 type Analysis struct {
-	Taps *Taps
+	Result *taps.Result // the taps it was computed from
 
 	// Part 1.
 	Cosine    analysis.Matrix     // [L,T] cosine(attention adjustment, MLP adjustment)
@@ -31,28 +33,60 @@ type Analysis struct {
 	Claims Claims
 }
 
-// Analyze computes the lesson's numbers from captured taps.
-func Analyze(t *Taps) (*Analysis, error) {
-	L, T, D := t.Dims()
-	cos, err := analysis.MatrixFromFloat32(t.Cosine, L, T)
-	if err != nil {
-		return nil, fmt.Errorf("analyze: cosine: %w", err)
+// CorrelationSets are the part-2 analyses, in this order: Pearson over tokens
+// 1…T−1 (the lesson), Pearson with token 0 kept, Spearman with token 0 kept
+// (the remedy), Spearman over tokens 1…. The figure shows the first three.
+var CorrelationSets = []struct {
+	Method     string
+	FirstToken int
+}{{analysis.MethodPearson, 1}, {analysis.MethodPearson, 0}, {analysis.MethodSpearman, 0}, {analysis.MethodSpearman, 1}}
+
+// Analyze computes the lesson's numbers from a result holding Request's taps
+// (of any request that includes them).
+func Analyze(res *taps.Result) (*Analysis, error) {
+	cfg := res.Config
+	L, T, D := cfg.NLayer, len(res.IDs), cfg.NEmbd
+	if L == 0 {
+		return nil, fmt.Errorf("analyze: the taps do not record their model's configuration")
 	}
-	a := &Analysis{Taps: t, Cosine: cos, CosStats: analysis.PerLayer(cos), NullStd: analysis.NullCosineStd(D)}
+	get := func(name string, dims ...int) ([]float32, error) {
+		a, err := res.Get(name)
+		if err != nil {
+			return nil, fmt.Errorf("analyze: the lesson needs %s %v: %w", name, dims, err)
+		}
+		if !slices.Equal(a.Dims, dims) {
+			return nil, fmt.Errorf("analyze: the lesson needs %s %v, the taps hold %v", name, dims, a.Dims)
+		}
+		return a.Data, nil
+	}
+	attn, err := get("h.*.attn.c_proj", L, T, D)
+	if err != nil {
+		return nil, err
+	}
+	mlp, err := get("h.*.mlp.c_proj", L, T, D)
+	if err != nil {
+		return nil, err
+	}
+	hidden, err := get("hidden_states", L+1, T, D)
+	if err != nil {
+		return nil, err
+	}
+	cos, err := analysis.CosineMatrix(attn, mlp, L, T, D)
+	if err != nil {
+		return nil, fmt.Errorf("analyze: %w", err)
+	}
+	a := &Analysis{Result: res, Cosine: cos, CosStats: analysis.PerLayer(cos), NullStd: analysis.NullCosineStd(D)}
 	if a.Histogram, err = analysis.NewHistogram(cos.Data, analysis.HistogramBins); err != nil {
 		return nil, fmt.Errorf("analyze: histogram: %w", err)
 	}
-	if a.Steps, err = analysis.ComputeStepLengths(t.Attn, t.MLP, t.Hidden, L, T, D); err != nil {
+	if a.Steps, err = analysis.ComputeStepLengths(attn, mlp, hidden, L, T, D); err != nil {
 		return nil, fmt.Errorf("analyze: step lengths: %w", err)
 	}
 	if T >= 4 { // correlations over tokens 1… need at least 3 tokens
-		for _, c := range []struct {
-			method string
-			first  int
-		}{{analysis.MethodPearson, 1}, {analysis.MethodPearson, 0}, {analysis.MethodSpearman, 0}, {analysis.MethodSpearman, 1}} {
-			set, err := analysis.Correlate(a.Steps, c.method, c.first, FDRLevel)
+		for _, c := range CorrelationSets {
+			set, err := analysis.Correlate(a.Steps, c.Method, c.FirstToken, FDRLevel)
 			if err != nil {
-				return nil, fmt.Errorf("analyze: %s correlations: %w", c.method, err)
+				return nil, fmt.Errorf("analyze: %s correlations: %w", c.Method, err)
 			}
 			a.Correlations = append(a.Correlations, set)
 		}

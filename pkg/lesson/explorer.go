@@ -3,34 +3,35 @@ package lesson
 import (
 	"fmt"
 
-	"github.com/gpt2taps/gpt2taps/pkg/viz"
+	"github.com/gpt2taps/gpt2taps/pkg/taps"
+	"github.com/gpt2taps/gpt2taps/pkg/viz/explorer"
 )
 
 // ExplorerFile is the name of the interactive page WriteReport writes
-// beside the figures: both parts' token explorers (viz.Explorer).
+// beside the figures: both parts' token explorers (explorer.Explorer).
 const ExplorerFile = "explorer.html"
 
-// explorerTokens are the taps' tokens for the explorer: ids, exact strings
-// and their labels (gpt2.TokenLabel).
-func (a *Analysis) explorerTokens() viz.ExplorerTokens {
-	return viz.ExplorerTokens{IDs: a.Taps.IDs, Texts: a.Taps.Tokens, Labels: a.Taps.TokenLabels()}
+// ExplorerTokens are a result's tokens for the token explorer: ids, exact
+// strings and their labels (gpt2.TokenLabel).
+func ExplorerTokens(res *taps.Result) explorer.Tokens {
+	return explorer.Tokens{IDs: res.IDs, Texts: res.Tokens, Labels: res.TokenLabels()}
 }
 
 // CosineExplorer is part 1's token explorer: the text coloured by the
 // cosine of the attention and MLP outputs at a chosen layer, with the
 // per-layer mean ± std (CosStats).
-func (a *Analysis) CosineExplorer() (*viz.Explorer, error) {
-	return viz.CosineExplorer(a.explorerTokens(), a.Cosine, a.CosStats, viz.ExplorerOptions{
-		Title: fmt.Sprintf("%s — cosine(attention output, MLP output) per token, %d tokens", a.Taps.Model, len(a.Taps.IDs)),
+func (a *Analysis) CosineExplorer() (*explorer.Explorer, error) {
+	return explorer.Cosine(ExplorerTokens(a.Result), a.Cosine, a.CosStats, explorer.Options{
+		Title: fmt.Sprintf("%s — cosine(attention output, MLP output) per token, %d tokens", a.Result.Info.Model, len(a.Result.IDs)),
 	})
 }
 
 // StepExplorer is part 2's token explorer: the text coloured by the
 // attention, MLP or hidden-state step length at a chosen layer, token 0
 // flagged as the outlier.
-func (a *Analysis) StepExplorer() (*viz.Explorer, error) {
-	return viz.StepExplorer(a.explorerTokens(), a.Steps, viz.ExplorerOptions{
-		Title: fmt.Sprintf("%s — step lengths per token, %d tokens", a.Taps.Model, len(a.Taps.IDs)),
+func (a *Analysis) StepExplorer() (*explorer.Explorer, error) {
+	return explorer.Steps(ExplorerTokens(a.Result), a.Steps, explorer.Options{
+		Title: fmt.Sprintf("%s — step lengths per token, %d tokens", a.Result.Info.Model, len(a.Result.IDs)),
 		Layer: 1,
 	})
 }
@@ -46,5 +47,5 @@ func (a *Analysis) WriteExplorer(path string) error {
 	if err != nil {
 		return err
 	}
-	return viz.SaveExplorerPage(path, fmt.Sprintf("%s — token explorer", a.Taps.Model), cos, steps)
+	return explorer.SavePage(path, fmt.Sprintf("%s — token explorer", a.Result.Info.Model), cos, steps)
 }

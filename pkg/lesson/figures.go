@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/gpt2taps/gpt2taps/pkg/analysis"
-	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/viz"
 )
 
@@ -33,7 +32,7 @@ var minTokens = map[string]int{FigCorrelations: 4, FigScatter: 2}
 // TooFewTokens says why figure name cannot be drawn for this text (it needs
 // more tokens, and how many), or returns nil when it can.
 func (a *Analysis) TooFewTokens(name string) error {
-	need, T := minTokens[name], len(a.Taps.IDs)
+	need, T := minTokens[name], len(a.Result.IDs)
 	if T >= need {
 		return nil
 	}
@@ -44,15 +43,6 @@ func (a *Analysis) TooFewTokens(name string) error {
 	return fmt.Errorf("figure %s needs a text of at least %d tokens (%s); this text has %d", name, need, why, T)
 }
 
-// TokenLabels are the tokens as axis labels (see gpt2.TokenLabel).
-func (t *Taps) TokenLabels() []string {
-	labels := make([]string, len(t.Tokens))
-	for i, tok := range t.Tokens {
-		labels[i] = gpt2.TokenLabel(tok)
-	}
-	return labels
-}
-
 // Figure draws one of the lesson's figures by name.
 func (a *Analysis) Figure(name string) (*viz.Figure, error) {
 	if err := a.TooFewTokens(name); err != nil {
@@ -61,27 +51,24 @@ func (a *Analysis) Figure(name string) (*viz.Figure, error) {
 	switch name {
 	case FigLesson:
 		return viz.LessonFigure(a.CosStats, a.Histogram, a.NullStd, viz.LessonOptions{
-			Title: fmt.Sprintf("%s — cosine(attention adjustment, MLP adjustment), %d tokens", a.Taps.Model, len(a.Taps.IDs)),
+			Title: fmt.Sprintf("%s — cosine(attention adjustment, MLP adjustment), %d tokens", a.Result.Info.Model, len(a.Result.IDs)),
 		})
 	case FigCosHeatmap:
-		return viz.CosineHeatmap(a.Cosine, a.Taps.TokenLabels())
+		return viz.CosineHeatmap(a.Cosine, a.Result.TokenLabels())
 	case FigStepHeatmaps:
-		return viz.StepLengthHeatmaps(a.Steps, a.Taps.TokenLabels())
+		return viz.StepLengthHeatmaps(a.Steps, a.Result.TokenLabels())
 	case FigCorrelations:
 		var sets []analysis.CorrelationSet
-		for _, c := range []struct {
-			method string
-			first  int
-		}{{analysis.MethodPearson, 1}, {analysis.MethodPearson, 0}, {analysis.MethodSpearman, 0}} {
-			set, ok := a.Correlation(c.method, c.first)
+		for _, c := range CorrelationSets[:3] {
+			set, ok := a.Correlation(c.Method, c.FirstToken)
 			if !ok {
-				return nil, fmt.Errorf("figure %s: the %s correlations from token %d were not computed", name, c.method, c.first)
+				return nil, fmt.Errorf("figure %s: the %s correlations from token %d were not computed", name, c.Method, c.FirstToken)
 			}
 			sets = append(sets, set)
 		}
 		return viz.CorrelationPlot(sets...)
 	case FigScatter:
-		return viz.ScatterGrid(a.Steps, viz.ScatterLayers(a.Taps.Config.NLayer), 1)
+		return viz.ScatterGrid(a.Steps, viz.ScatterLayers(a.Result.Config.NLayer), 1)
 	}
 	return nil, fmt.Errorf("unknown figure %q: use one of %s", name, strings.Join(FigureNames(), ", "))
 }

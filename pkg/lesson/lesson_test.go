@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/gpt2taps/gpt2taps/internal/stfile"
-	"github.com/gpt2taps/gpt2taps/internal/testckpt"
+	"github.com/gpt2taps/gpt2taps/tools/testckpt"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 )
 

@@ -73,11 +73,10 @@ type CorrelationJ struct {
 
 // Summary gathers a's numbers for summary.json.
 func (a *Analysis) Summary() Summary {
-	t := a.Taps
-	L, T, D := t.Dims()
+	r := a.Result
 	s := Summary{
-		Model: t.Model, ModelDir: t.Info.Dir, Backend: t.Info.Backend,
-		NLayer: L, NEmbd: D, NHead: t.Config.NHead, NTokens: T, IDs: t.IDs, Tokens: t.Tokens,
+		Model: r.Info.Model, ModelDir: r.Info.Dir, Backend: r.Info.Backend,
+		NLayer: r.Config.NLayer, NEmbd: r.Config.NEmbd, NHead: r.Config.NHead, NTokens: len(r.IDs), IDs: r.IDs, Tokens: r.Tokens,
 		Cosine: CosineSummary{
 			PerLayerMean: nums(a.CosStats.Mean),
 			PerLayerStd:  nums(a.CosStats.Std),

@@ -37,5 +37,5 @@ const localModelHint = "in the notebook: set modelName (notebook 03: modelNames)
 // withHint adds what to do in the notebook to errors whose remedy is a
 // setting of the notebook: a model that is neither cached nor downloadable.
 func withHint(err error) error {
-	return gpt2.WithRemedy(err, "unset HF_HUB_OFFLINE to download it, or "+localModelHint, localModelHint)
+	return checkpoints.WithRemedy(err, "unset HF_HUB_OFFLINE to download it, or "+localModelHint, localModelHint)
 }

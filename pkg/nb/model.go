@@ -27,7 +27,7 @@ type Checkpoint struct {
 // reads its configuration.
 func Open(name string) *Checkpoint {
 	name = modelName(name, true)
-	dir := Must(gpt2.ResolveModel(context.Background(), name, gpt2.ResolveOptions{Progress: stderr}))
+	dir := Must(checkpoints.Resolve(context.Background(), name, checkpoints.Options{Progress: stderr}))
 	return &Checkpoint{Name: name, Dir: dir, Config: Must(gpt2.LoadConfig(dir))}
 }
 

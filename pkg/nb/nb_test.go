@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gpt2taps/gpt2taps/internal/testckpt"
+	"github.com/gpt2taps/gpt2taps/tools/testckpt"
 	"github.com/gpt2taps/gpt2taps/pkg/analysis"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
@@ -59,8 +59,8 @@ func TestCheckStopsTheCellWithOneLine(t *testing.T) {
 }
 
 func TestModelErrorsGetTheNotebooksHint(t *testing.T) {
-	offline := fmt.Errorf("gpt2-large is not in the cache: %w: %w", gpt2.ErrModelNotCached, gpt2.ErrOffline)
-	unreachable := fmt.Errorf("gpt2-large: %w: %w", gpt2.ErrModelNotCached, gpt2.ErrHubUnreachable)
+	offline := fmt.Errorf("gpt2-large is not in the cache: %w: %w", checkpoints.ErrModelNotCached, checkpoints.ErrOffline)
+	unreachable := fmt.Errorf("gpt2-large: %w: %w", checkpoints.ErrModelNotCached, checkpoints.ErrHubUnreachable)
 	other := errors.New("config.json: bad JSON")
 	for _, tc := range []struct {
 		err  error
@@ -75,7 +75,7 @@ func TestModelErrorsGetTheNotebooksHint(t *testing.T) {
 				t.Errorf("withHint(%v) = %q, want it to mention %q", tc.err, got, w)
 			}
 		}
-		if !errors.Is(withHint(tc.err), gpt2.ErrModelNotCached) {
+		if !errors.Is(withHint(tc.err), checkpoints.ErrModelNotCached) {
 			t.Error("the hint hides the error it wraps")
 		}
 	}

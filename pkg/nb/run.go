@@ -85,13 +85,13 @@ func NeedTokens(res *taps.Result, n int, why string) {
 
 // ExplorerTokens are the tokens of res for the token explorer: ids, exact
 // strings and their labels.
-func ExplorerTokens(res *taps.Result) viz.ExplorerTokens {
-	return viz.ExplorerTokens{IDs: res.IDs, Texts: res.Tokens, Labels: TokenLabels(res)}
+func ExplorerTokens(res *taps.Result) explorer.Tokens {
+	return explorer.Tokens{IDs: res.IDs, Texts: res.Tokens, Labels: TokenLabels(res)}
 }
 
 // ShowExplorer shows a token explorer inline; it takes an explorer
-// constructor's results as they are: nb.ShowExplorer(viz.CosineExplorer(…)).
+// constructor's results as they are: nb.ShowExplorer(explorer.Cosine(…)).
 func ShowExplorer(e *viz.Explorer, err error) {
 	Check(err)
-	Check(viz.DisplayExplorer(e))
+	Check(explorer.Display(e))
 }

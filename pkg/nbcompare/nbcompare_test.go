@@ -35,7 +35,7 @@ func TestNotebookFlow(t *testing.T) {
 		}
 		cfg.NLayer, cfg.NEmbd, cfg.NHead, cfg.NInner = l, 32, 4, 128
 		dir := filepath.Join(root, "m"+string(rune('0'+l)))
-		if err := gpt2.WriteRandomCheckpoint(dir, cfg, gpt2.RandomOptions{Seed: 9}); err != nil {
+		if err := checkpoints.WriteRandom(dir, cfg, checkpoints.RandomOptions{Seed: 9}); err != nil {
 			t.Fatal(err)
 		}
 		models = append(models, dir)

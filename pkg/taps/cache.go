@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,18 +12,68 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/gpt2taps/gpt2taps/internal/env"
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 )
 
 // cacheFormat versions the tap cache: bump it when what is cached changes.
-const cacheFormat = "gpt2taps.tap-cache/2"
+const cacheFormat = "gpt2taps.tap-cache/3"
 
-// EnvCache is the environment variable that overrides the tap cache directory.
-const EnvCache = "GPT2TAPS_CACHE"
+// Key is what identifies one capture: the checkpoint, the tokens and the
+// request. NewKey makes it without loading any weight, so that a cached result
+// is found without the model (and a program that only reads the cache does not
+// link GoMLX).
+type Key struct {
+	Model   string        // the model argument (Hub id or directory), for records and messages
+	Dir     string        // the checkpoint directory it resolved to
+	Config  gpt2.Config   // its config.json
+	Tokens  gpt2.Encoding // the input, tokenized once
+	Request Request
+}
+
+// NewKey tokenizes in (an empty text fails before the model is looked up),
+// resolves the model (downloading it into the Hugging Face cache if needed:
+// see checkpoints.Resolve), reads its configuration and checks the tokens and
+// the request against it.
+func NewKey(ctx context.Context, model string, opts checkpoints.Options, in Input, req Request) (Key, error) {
+	enc, err := in.Encode(gpt2.Config{})
+	if err != nil {
+		return Key{}, err
+	}
+	if model == "" {
+		return Key{}, fmt.Errorf("no model: give a Hub id such as gpt2-large or a checkpoint directory")
+	}
+	dir, err := checkpoints.Resolve(ctx, model, opts)
+	if err != nil {
+		return Key{}, err
+	}
+	cfg, err := gpt2.LoadConfig(dir)
+	if err != nil {
+		return Key{}, err
+	}
+	if err := checkTokens(enc, cfg); err != nil {
+		return Key{}, fmt.Errorf("%s: %w", model, err)
+	}
+	if _, err := req.Validate(cfg.NLayer); err != nil {
+		return Key{}, err
+	}
+	return Key{Model: model, Dir: dir, Config: cfg, Tokens: enc, Request: req}, nil
+}
+
+// Cache is the tap cache: a directory of taps files, one per Key, so that a
+// capture runs once per (model files, tokens, request) and every later process
+// — each cell of a GoNB notebook is one — reads it back in well under a second.
+type Cache struct {
+	Dir string    // "" → DefaultCacheDir()
+	Log io.Writer // notes (a file that failed its checks, a cache that cannot be written); nil discards them
+}
 
 // DefaultCacheDir is $GPT2TAPS_CACHE, else <user cache dir>/gpt2taps/taps
 // (~/.cache/gpt2taps/taps on Linux).
 func DefaultCacheDir() string {
-	if c := os.Getenv(EnvCache); c != "" {
+	if c := env.Read().Cache; c != "" {
 		return c
 	}
 	base, err := os.UserCacheDir()
@@ -32,84 +83,98 @@ func DefaultCacheDir() string {
 	return filepath.Join(base, "gpt2taps", "taps")
 }
 
-// RunCached returns the job's result from the tap cache in dir ("" →
-// DefaultCacheDir) when the same model files already ran the same request on
-// the same tokens; otherwise it runs the job (Run) and caches the result. Each
-// cell of a GoNB notebook is a new process: this is what lets later cells get
-// the taps in well under a second.
-//
-// Concurrent runs of the same key (two notebooks on one server) wait for each
-// other through a lock file, so the forward pass runs once and both get the
-// result. A cache file that fails its checks is reported on the source's log,
-// removed and recomputed. If the cache cannot be written, the result is still
-// returned, with a note on the log and an empty Info.CachePath. A request
-// with a reduction that has no Key is run without the cache.
-func (j *Job) RunCached(ctx context.Context, dir string) (*Result, error) {
+func (c Cache) dir() string {
+	if c.Dir == "" {
+		return DefaultCacheDir()
+	}
+	return c.Dir
+}
+
+func (c Cache) log() io.Writer {
+	if c.Log == nil {
+		return io.Discard
+	}
+	return c.Log
+}
+
+// Do returns k's result from the cache when it holds it; otherwise it calls
+// compute (the forward pass) and stores what it returns. Concurrent calls for
+// the same key (two notebooks on one server) wait for each other through a
+// lock file, so compute runs once and both get the result. A cache file that
+// fails its checks is reported on the log, removed and recomputed. If the
+// cache cannot be written, the result is still returned, with a note on the
+// log and an empty Info.CachePath.
+func (c Cache) Do(ctx context.Context, k Key, compute func() (*Result, error)) (*Result, error) {
 	start := time.Now()
-	c, ok, err := j.cacheEntry(dir)
+	e, err := c.entry(k)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		fmt.Fprintln(j.Source.log(), "note: the request has a reduction without a Key, so its result is not cached")
-		return j.Run()
-	}
-	if res, ok := c.load(); ok {
+	if res, ok := e.load(c.log()); ok {
 		res.Info.Elapsed = time.Since(start)
 		return res, nil
 	}
-	unlock := lockKey(ctx, c.path)
+	unlock := lockKey(ctx, e.path)
 	defer unlock()
-	if res, ok := c.load(); ok { // another process computed it while we waited
+	if res, ok := e.load(c.log()); ok { // another process computed it while we waited
 		res.Info.Elapsed = time.Since(start)
 		return res, nil
 	}
-	res, err := j.Run()
+	res, err := compute()
 	if err != nil {
 		return nil, err
 	}
 	res.Info.Elapsed = time.Since(start)
-	if err := c.store(res); err != nil {
-		fmt.Fprintf(j.Source.log(), "note: the taps could not be cached (%v); they will be computed again next time: set %s to a writable directory\n", err, EnvCache)
+	if err := e.store(res); err != nil {
+		fmt.Fprintf(c.log(), "note: the taps could not be cached (%v); they will be computed again next time: set %s to a writable directory\n", err, env.Cache)
 	} else {
-		res.Info.CachePath = c.path
+		res.Info.CachePath = e.path
 	}
 	return res, nil
 }
 
-// InCache reports whether the tap cache in dir ("" → DefaultCacheDir) holds a file for the job's result, without
-// reading it: a run through RunCached will then most likely load it instead of computing it (unless the file fails
-// its checks). A request that cannot be cached is never in the cache.
-func (j *Job) InCache(dir string) (bool, error) {
-	c, ok, err := j.cacheEntry(dir)
-	if err != nil || !ok {
+// Load returns k's result if the cache holds it, without computing anything;
+// ok is false when it does not (or its file failed its checks and was
+// removed).
+func (c Cache) Load(k Key) (res *Result, ok bool, err error) {
+	start := time.Now()
+	e, err := c.entry(k)
+	if err != nil {
+		return nil, false, err
+	}
+	res, ok = e.load(c.log())
+	if ok {
+		res.Info.Elapsed = time.Since(start)
+	}
+	return res, ok, nil
+}
+
+// Has reports whether the cache holds a file for k, without reading it: Do
+// will then most likely load it instead of computing (unless the file fails
+// its checks).
+func (c Cache) Has(k Key) (bool, error) {
+	e, err := c.entry(k)
+	if err != nil {
 		return false, err
 	}
-	_, err = os.Stat(c.path)
+	_, err = os.Stat(e.path)
 	return err == nil, nil
 }
 
-// cacheEntry is the cache file of the job's result in dir ("" → DefaultCacheDir); ok is false when the request
-// has a reduction without a Key, whose result is not cached.
-func (j *Job) cacheEntry(dir string) (c cacheEntry, ok bool, err error) {
-	request, ok := j.Request.key(j.Config.NLayer)
-	if !ok {
-		return c, false, nil
-	}
-	fp, err := ModelFingerprint(j.Dir)
+// entry is the cache file of k's result.
+func (c Cache) entry(k Key) (cacheEntry, error) {
+	request := k.Request.Key(k.Config.NLayer)
+	fp, err := ModelFingerprint(k.Dir)
 	if err != nil {
-		return c, false, err
+		return cacheEntry{}, err
 	}
-	if dir == "" {
-		dir = DefaultCacheDir()
-	}
-	return cacheEntry{job: j, fingerprint: fp, request: request,
-		path: filepath.Join(dir, cacheKey(fp, j.Encoding.IDs, request)+".safetensors")}, true, nil
+	return cacheEntry{key: k, fingerprint: fp, request: request,
+		path: filepath.Join(c.dir(), cacheKey(fp, k.Tokens.IDs, request)+".safetensors")}, nil
 }
 
 // cacheEntry is one file of the tap cache and what it must hold.
 type cacheEntry struct {
-	job                  *Job
+	key                  Key
 	path                 string
 	fingerprint, request string
 }
@@ -130,16 +195,16 @@ func lockKey(ctx context.Context, path string) func() {
 }
 
 // store writes res to the cache file (atomically, via WriteFile).
-func (c cacheEntry) store(res *Result) error {
-	if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
+func (e cacheEntry) store(res *Result) error {
+	if err := os.MkdirAll(filepath.Dir(e.path), 0o755); err != nil {
 		return err
 	}
-	return WriteFile(c.path, res, map[string]string{
+	return WriteFile(e.path, res, map[string]string{
 		"cache_format":      cacheFormat,
-		"model":             c.job.Source.Model,
-		"model_dir":         c.job.Dir,
-		"model_fingerprint": c.fingerprint,
-		"request":           c.request,
+		"model":             e.key.Model,
+		"model_dir":         e.key.Dir,
+		"model_fingerprint": e.fingerprint,
+		"request":           e.request,
 		"backend":           res.Info.Backend,
 		"compute_seconds":   strconv.FormatFloat(res.Info.Elapsed.Seconds(), 'f', 3, 64),
 	})
@@ -147,58 +212,67 @@ func (c cacheEntry) store(res *Result) error {
 
 // load reads the cache file if it exists and matches. A file that exists but
 // fails to load or to match is reported and removed.
-func (c cacheEntry) load() (*Result, bool) {
-	before, err := os.Stat(c.path)
+func (e cacheEntry) load(log io.Writer) (*Result, bool) {
+	before, err := os.Stat(e.path)
 	if err != nil {
 		return nil, false
 	}
-	res, err := c.read()
+	res, err := e.read()
 	if err != nil {
-		fmt.Fprintf(c.job.Source.log(), "note: ignoring the cached taps %s: %v; recomputing\n", c.path, err)
+		fmt.Fprintf(log, "note: ignoring the cached taps %s: %v; recomputing\n", e.path, err)
 		// Remove only the file that was read: another process may have renamed a
 		// fresh, complete file into place meanwhile.
-		if now, err := os.Stat(c.path); err == nil && os.SameFile(before, now) {
-			_ = os.Remove(c.path)
+		if now, err := os.Stat(e.path); err == nil && os.SameFile(before, now) {
+			_ = os.Remove(e.path)
 		}
 		return nil, false
 	}
 	return res, true
 }
 
-func (c cacheEntry) read() (*Result, error) {
-	f, err := ReadFile(c.path)
+func (e cacheEntry) read() (*Result, error) {
+	f, err := ReadFile(e.path)
 	if err != nil {
 		return nil, err
 	}
 	meta, res := f.Metadata, f.Result
-	if meta["cache_format"] != cacheFormat || meta["model_fingerprint"] != c.fingerprint || meta["request"] != c.request {
+	if meta["cache_format"] != cacheFormat || meta["model_fingerprint"] != e.fingerprint || meta["request"] != e.request {
 		return nil, errors.New("it was made by another version, for other model files or for another request")
 	}
-	j := c.job
-	if !slices.Equal(res.IDs, j.Encoding.IDs) || res.Config != j.Config {
+	k := e.key
+	if !slices.Equal(res.IDs, k.Tokens.IDs) || res.Config != k.Config {
 		return nil, errors.New("its token ids or model configuration differ from the run's")
 	}
+	if err := checkHolds(res, k.Config, k.Request); err != nil {
+		return nil, err
+	}
+	res.Tokens = k.Tokens.Tokens
+	res.Info = Info{Model: k.Model, Dir: k.Dir, Backend: meta["backend"], CachePath: e.path}
+	return res, nil
+}
+
+// checkHolds checks that res holds exactly what req asks of a model of
+// configuration cfg, with the shapes it implies.
+func checkHolds(res *Result, cfg gpt2.Config, req Request) error {
 	T := len(res.IDs)
-	sel, _ := j.Request.Selection(j.Config.NLayer)
+	sel, _ := req.Selection(cfg.NLayer)
 	if len(res.Stacks) != len(sel.Kinds()) {
-		return nil, fmt.Errorf("it holds %d stacks, the request %d", len(res.Stacks), len(sel.Kinds()))
+		return fmt.Errorf("it holds %d stacks, the request %d", len(res.Stacks), len(sel.Kinds()))
 	}
 	for _, k := range sel.Kinds() {
 		s, ok := res.Stacks[k]
-		want := append([]int{len(sel.Indices(k))}, k.Shape(j.Config, T)...)
-		if !ok || !slices.Equal(s.Indices, sel.Indices(k)) || !slices.Equal(s.Dims(), want) {
-			return nil, fmt.Errorf("it lacks %s %v", k, want)
+		want := append([]int{len(sel.Indices(k))}, k.Shape(cfg, T)...)
+		if !ok || !slices.Equal(s.Indices, sel.Indices(k)) || !slices.Equal(s.Dims, want) {
+			return fmt.Errorf("it lacks %s %v", k, want)
 		}
 	}
-	for _, r := range j.Request.Reductions {
-		if _, ok := res.Reduced[r.Name]; !ok {
-			return nil, fmt.Errorf("it lacks the reduction %s", r.Name)
+	for _, r := range req.Reductions {
+		if a, ok := res.Reduced[r.Name]; !ok || !slices.Equal(a.Dims, r.Shape(cfg, T)) {
+			return fmt.Errorf("it lacks the reduction %s %v", r.Name, r.Shape(cfg, T))
 		}
 	}
-	if j.Request.Logits && (res.Logits == nil || !slices.Equal(res.Logits.Shape().Dimensions, []int{T, j.Config.VocabSize})) {
-		return nil, fmt.Errorf("it lacks the logits [%d %d]", T, j.Config.VocabSize)
+	if req.Logits && (res.Logits == nil || !slices.Equal(res.Logits.Dims, []int{T, cfg.VocabSize})) {
+		return fmt.Errorf("it lacks the logits [%d %d]", T, cfg.VocabSize)
 	}
-	res.Tokens = j.Encoding.Tokens
-	res.Info = Info{Model: j.Source.Model, Dir: j.Dir, Backend: meta["backend"], CachePath: c.path}
-	return res, nil
+	return nil
 }

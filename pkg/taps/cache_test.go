@@ -12,7 +12,7 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/core/graph"
 
-	"github.com/gpt2taps/gpt2taps/internal/testckpt"
+	"github.com/gpt2taps/gpt2taps/tools/testckpt"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )

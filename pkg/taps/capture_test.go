@@ -30,7 +30,7 @@ func small(t *testing.T) *gpt2.Model {
 		}
 		cfg.NLayer, cfg.NEmbd, cfg.NHead, cfg.NInner, cfg.NPositions = 3, 32, 4, 128, 16
 		dir := filepath.Join(t.TempDir(), "ckpt")
-		if smallErr = gpt2.WriteRandomCheckpoint(dir, cfg, gpt2.RandomOptions{Seed: 7}); smallErr != nil {
+		if smallErr = checkpoints.WriteRandom(dir, cfg, checkpoints.RandomOptions{Seed: 7}); smallErr != nil {
 			return
 		}
 		b, err := backend.New("go")

@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-
 	"github.com/gpt2taps/gpt2taps/internal/stfile"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 )
@@ -63,22 +61,22 @@ func WriteFile(path string, res *Result, meta map[string]string) error {
 		if !ok {
 			continue
 		}
-		entries = append(entries, f32Entry(k.String(), s.Tensor))
-		metadata[k.String()+".crc32c"] = checksum(s.Tensor)
+		entries = append(entries, f32Entry(k.String(), s.Array))
+		metadata[k.String()+".crc32c"] = checksum(s.Data)
 		if len(s.Indices) != k.Count(res.NLayer) || !isIota(s.Indices) {
 			metadata[k.String()+".indices"] = joinInts(s.Indices)
 		}
 	}
-	for name, t := range res.Reduced {
+	for name, a := range res.Reduced {
 		if _, isKind := gpt2.KindByName(name); name == "input_ids" || name == "logits" || isKind {
 			return fmt.Errorf("write taps %s: reduction name %q clashes with a tensor of the file", path, name)
 		}
-		entries = append(entries, f32Entry(name, t))
-		metadata[name+".crc32c"] = checksum(t)
+		entries = append(entries, f32Entry(name, a))
+		metadata[name+".crc32c"] = checksum(a.Data)
 	}
 	if res.Logits != nil {
-		entries = append(entries, f32Entry("logits", res.Logits))
-		metadata["logits.crc32c"] = checksum(res.Logits)
+		entries = append(entries, f32Entry("logits", *res.Logits))
+		metadata["logits.crc32c"] = checksum(res.Logits.Data)
 	}
 	if err := stfile.WriteFile(path, entries, metadata); err != nil {
 		return fmt.Errorf("write taps: %w", err)
@@ -102,7 +100,7 @@ func ReadFile(path string) (*File, error) {
 	}
 	defer f.Close()
 	meta := f.Metadata()
-	res := &Result{Stacks: map[gpt2.Kind]*Stack{}, Reduced: map[string]*tensors.Tensor{}}
+	res := &Result{Stacks: map[gpt2.Kind]*Stack{}, Reduced: map[string]Array{}}
 	if s, ok := meta["n_layer"]; ok {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
@@ -147,13 +145,13 @@ func ReadFile(path string) (*File, error) {
 		if err := f.Float32s(name, vals); err != nil {
 			return nil, fmt.Errorf("read taps: %w", err)
 		}
-		t := tensors.FromFlatDataAndDimensions(vals, shape...)
+		t := Array{Dims: shape, Data: vals}
 		switch k, isKind := gpt2.KindByName(name); {
 		case name == "logits":
 			if len(shape) != 2 || shape[0] != len(res.IDs) {
 				return nil, fmt.Errorf("read taps %s: logits have shape %v, want [%d, vocabulary] for its %d tokens: the file is corrupt; capture again", path, shape, len(res.IDs), len(res.IDs))
 			}
-			res.Logits = t
+			res.Logits = &t
 		case isKind:
 			if err := checkStackShape(k, shape, len(res.IDs)); err != nil {
 				return nil, fmt.Errorf("read taps %s: %w: the file is corrupt; capture again", path, err)
@@ -162,7 +160,7 @@ func ReadFile(path string) (*File, error) {
 			if err != nil {
 				return nil, fmt.Errorf("read taps %s: %s.indices: %w", path, name, err)
 			}
-			res.Stacks[k] = &Stack{Kind: k, Indices: indices, Tensor: t}
+			res.Stacks[k] = &Stack{Kind: k, Indices: indices, Array: t}
 		default:
 			res.Reduced[name] = t
 		}
@@ -213,36 +211,35 @@ func checkStackShape(k gpt2.Kind, shape []int, T int) error {
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// checksum is the CRC-32C of an F32 tensor's little-endian bytes, as hex.
-func checksum(t *tensors.Tensor) string {
+// checksum is the CRC-32C of float32 values' little-endian bytes, as hex.
+func checksum(data []float32) string {
 	var sum uint32
-	if err := t.ConstBytes(func(data []byte) { sum = crc32.Checksum(data, castagnoli) }); err != nil {
-		return ""
+	buf := make([]byte, 0, 1<<16)
+	for _, v := range data {
+		buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+		if len(buf) == cap(buf) {
+			sum = crc32.Update(sum, castagnoli, buf)
+			buf = buf[:0]
+		}
 	}
-	return fmt.Sprintf("%08x", sum)
+	return fmt.Sprintf("%08x", crc32.Update(sum, castagnoli, buf))
 }
 
-// f32Entry streams an F32 tensor into a file entry.
-func f32Entry(name string, t *tensors.Tensor) stfile.Entry {
-	return stfile.Entry{Name: name, DType: "F32", Shape: t.Shape().Dimensions, WriteTo: func(w io.Writer) error {
-		var werr error
-		err := tensors.ConstFlatData(t, func(flat []float32) {
-			buf := make([]byte, 0, 1<<16)
-			for _, v := range flat {
-				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-				if len(buf) == cap(buf) {
-					if _, werr = w.Write(buf); werr != nil {
-						return
-					}
-					buf = buf[:0]
+// f32Entry streams an array into a file entry as F32.
+func f32Entry(name string, a Array) stfile.Entry {
+	return stfile.Entry{Name: name, DType: "F32", Shape: a.Dims, WriteTo: func(w io.Writer) error {
+		buf := make([]byte, 0, 1<<16)
+		for _, v := range a.Data {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+			if len(buf) == cap(buf) {
+				if _, err := w.Write(buf); err != nil {
+					return err
 				}
+				buf = buf[:0]
 			}
-			_, werr = w.Write(buf)
-		})
-		if err != nil {
-			return err
 		}
-		return werr
+		_, err := w.Write(buf)
+		return err
 	}}
 }
 

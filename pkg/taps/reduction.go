@@ -4,47 +4,40 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gomlx/gomlx/pkg/core/graph"
-
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 )
 
-// Reduction computes a result from whole stacks of tap points inside the graph,
-// so that only the (small) result leaves the device. Fn receives one stacked
-// node per kind in Inputs, each holding every point of that kind
-// ([L,T,D] for adjustments, [L+1,T,D] for hidden states).
+// Reduction asks for something computed from whole stacks of tap points
+// inside the graph, so that only the (small) result leaves the device: the
+// per-token cosine between the attention and the MLP adjustments of every
+// layer is [L,T] where the two stacks are [L,T,D] each. It is a description
+// (an operation and its inputs), so that results can be cached and files read
+// without the model; package model computes it.
 type Reduction struct {
-	Name   string
-	Inputs []gpt2.Kind
-	Fn     func(stacks []*graph.Node) *graph.Node
-	// Key says what Fn computes, e.g. "cosine(attn.c_proj,mlp.c_proj)". The
-	// reductions of this package set it; a request holding a reduction without
-	// a Key is never served from or stored in the tap cache.
-	Key string
+	Name   string      // what Result.Get calls it
+	Op     string      // OpCosine, OpNorm or OpStepLength
+	Inputs []gpt2.Kind // the stacks it reads, each with every point of its kind
 }
 
-func reductionKey(op string, kinds ...gpt2.Kind) string {
-	names := make([]string, len(kinds))
-	for i, k := range kinds {
-		names[i] = k.String()
-	}
-	return op + "(" + strings.Join(names, ",") + ")"
-}
+// The operations of a Reduction.
+const (
+	OpCosine     = "cosine"      // ⟨a,b⟩/(‖a‖·‖b‖) over the model dimension, 0 for a zero vector: [N,T,D]×2 → [N,T]
+	OpNorm       = "norm"        // ‖x‖ over the model dimension: [N,T,D] → [N,T]
+	OpStepLength = "step_length" // ‖x_{i+1} − x_i‖ for consecutive points: [N,T,D] → [N−1,T]
+)
 
 // CosineReduction is the per-layer, per-token cosine similarity between two
-// kinds with the same stack shape [L,T,D] → [L,T]. Cosine(AttnOut, MLPOut) is
-// the lesson's central quantity. A zero vector gives cosine 0 (as
-// analysis.Cosine on the host).
+// kinds with the same stack shape, [L,T,D] → [L,T]. It equals
+// analysis.CosineMatrix of the two stacks; its use is memory: only [L,T]
+// leaves the graph.
 func CosineReduction(name string, a, b gpt2.Kind) Reduction {
-	return Reduction{Name: name, Inputs: []gpt2.Kind{a, b}, Key: reductionKey("cosine", a, b),
-		Fn: func(s []*graph.Node) *graph.Node { return cosineLastAxis(s[0], s[1]) }}
+	return Reduction{Name: name, Op: OpCosine, Inputs: []gpt2.Kind{a, b}}
 }
 
 // NormReduction is the Euclidean norm of every point and token of kind k over
 // the model dimension: [N,T,D] → [N,T].
 func NormReduction(name string, k gpt2.Kind) Reduction {
-	return Reduction{Name: name, Inputs: []gpt2.Kind{k}, Key: reductionKey("norm", k),
-		Fn: func(s []*graph.Node) *graph.Node { return norm(s[0]) }}
+	return Reduction{Name: name, Op: OpNorm, Inputs: []gpt2.Kind{k}}
 }
 
 // StepLengthReduction is ‖x_{i+1} − x_i‖ over the model dimension for
@@ -52,26 +45,50 @@ func NormReduction(name string, k gpt2.Kind) Reduction {
 // ‖h_{i+1} − h_i‖ (what block i moved the stream, with ln_f folded into the
 // last); for attention and MLP adjustments row i is ‖a_{i+1} − a_i‖.
 func StepLengthReduction(name string, k gpt2.Kind) Reduction {
-	return Reduction{Name: name, Inputs: []gpt2.Kind{k}, Key: reductionKey("step_length", k),
-		Fn: func(s []*graph.Node) *graph.Node {
-			n := s[0].Shape().Dimensions[0]
-			if n < 2 {
-				panic(fmt.Sprintf("step lengths of %s need at least 2 points, got %d", k, n))
-			}
-			return norm(graph.Sub(graph.Slice(s[0], graph.AxisRange(1, n)), graph.Slice(s[0], graph.AxisRange(0, n-1))))
-		}}
+	return Reduction{Name: name, Op: OpStepLength, Inputs: []gpt2.Kind{k}}
 }
 
-// norm is the Euclidean norm over the last axis.
-func norm(x *graph.Node) *graph.Node {
-	return graph.Sqrt(graph.ReduceSum(graph.Square(x), -1))
+// key is what the reduction computes, e.g. "cosine(attn.c_proj,mlp.c_proj)".
+func (r Reduction) key() string {
+	names := make([]string, len(r.Inputs))
+	for i, k := range r.Inputs {
+		names[i] = k.String()
+	}
+	return r.Op + "(" + strings.Join(names, ",") + ")"
 }
 
-// cosineLastAxis is ⟨a,b⟩ / (‖a‖·‖b‖) over the last axis, 0 where a norm is 0.
-func cosineLastAxis(a, b *graph.Node) *graph.Node {
-	dot := graph.ReduceSum(graph.Mul(a, b), -1)
-	den := graph.Mul(norm(a), norm(b))
-	positive := graph.GreaterThan(den, graph.ZerosLike(den))
-	safe := graph.Where(positive, den, graph.OnesLike(den))
-	return graph.Where(positive, graph.Div(dot, safe), graph.ZerosLike(den))
+// Shape is the reduction's result shape for a model of configuration c on T
+// tokens.
+func (r Reduction) Shape(c gpt2.Config, T int) []int {
+	n := r.Inputs[0].Count(c.NLayer)
+	if r.Op == OpStepLength {
+		n--
+	}
+	return []int{n, T}
+}
+
+// check validates the reduction for a model of nLayer blocks.
+func (r Reduction) check(nLayer int) error {
+	want := map[string]int{OpCosine: 2, OpNorm: 1, OpStepLength: 1}
+	n, known := want[r.Op]
+	switch {
+	case r.Name == "":
+		return fmt.Errorf("a reduction needs a name")
+	case !known:
+		return fmt.Errorf("reduction %q: unknown operation %q (use %s, %s or %s)", r.Name, r.Op, OpCosine, OpNorm, OpStepLength)
+	case len(r.Inputs) != n:
+		return fmt.Errorf("reduction %q: %s takes %d inputs, got %d", r.Name, r.Op, n, len(r.Inputs))
+	}
+	for _, k := range r.Inputs {
+		if !k.Valid() {
+			return fmt.Errorf("reduction %q uses an unknown tap kind (%d)", r.Name, k)
+		}
+	}
+	if r.Op == OpCosine && r.Inputs[0].Count(nLayer) != r.Inputs[1].Count(nLayer) {
+		return fmt.Errorf("reduction %q: %s and %s have different numbers of points", r.Name, r.Inputs[0], r.Inputs[1])
+	}
+	if r.Op == OpStepLength && r.Inputs[0].Count(nLayer) < 2 {
+		return fmt.Errorf("reduction %q: step lengths of %s need at least 2 points", r.Name, r.Inputs[0])
+	}
+	return nil
 }

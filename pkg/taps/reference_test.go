@@ -107,13 +107,13 @@ func TestAgainstPyTorchReference(t *testing.T) {
 	cases := []struct {
 		name                string
 		layers, embd, heads int
-		opts                gpt2.RandomOptions
+		opts                checkpoints.RandomOptions
 	}{
-		{"f32-4heads", 2, 64, 4, gpt2.RandomOptions{Seed: 1}},
-		{"f32-6heads-3layers", 3, 48, 6, gpt2.RandomOptions{Seed: 2}},
-		{"f32-5heads-1layer", 1, 40, 5, gpt2.RandomOptions{Seed: 3}},
-		{"f16-prefix-buffers", 2, 32, 2, gpt2.RandomOptions{Seed: 4, DType: "F16", Prefix: true, Buffers: true}},
-		{"bf16-sharded", 2, 32, 8, gpt2.RandomOptions{Seed: 5, DType: "BF16", Shards: 3}},
+		{"f32-4heads", 2, 64, 4, checkpoints.RandomOptions{Seed: 1}},
+		{"f32-6heads-3layers", 3, 48, 6, checkpoints.RandomOptions{Seed: 2}},
+		{"f32-5heads-1layer", 1, 40, 5, checkpoints.RandomOptions{Seed: 3}},
+		{"f16-prefix-buffers", 2, 32, 2, checkpoints.RandomOptions{Seed: 4, DType: "F16", Prefix: true, Buffers: true}},
+		{"bf16-sharded", 2, 32, 8, checkpoints.RandomOptions{Seed: 5, DType: "BF16", Shards: 3}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -123,7 +123,7 @@ func TestAgainstPyTorchReference(t *testing.T) {
 			}
 			cfg.NLayer, cfg.NEmbd, cfg.NHead, cfg.NInner, cfg.NPositions = tc.layers, tc.embd, tc.heads, 4*tc.embd, 64
 			dir := filepath.Join(t.TempDir(), "ckpt")
-			if err := gpt2.WriteRandomCheckpoint(dir, cfg, tc.opts); err != nil {
+			if err := checkpoints.WriteRandom(dir, cfg, tc.opts); err != nil {
 				t.Fatal(err)
 			}
 			m, err := gpt2.Load(dir, b.Backend)
@@ -194,7 +194,7 @@ func ExampleRun() {
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
 	ckpt := filepath.Join(dir, "ckpt")
-	if err := gpt2.WriteRandomCheckpoint(ckpt, cfg, gpt2.RandomOptions{Seed: 1}); err != nil {
+	if err := checkpoints.WriteRandom(ckpt, cfg, checkpoints.RandomOptions{Seed: 1}); err != nil {
 		fmt.Println(err)
 		return
 	}

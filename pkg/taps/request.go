@@ -27,9 +27,9 @@ func (r Request) Selection(nLayer int) (Selection, error) {
 	return Select(nLayer, r.Points...)
 }
 
-// check validates the request for a model of nLayer blocks and returns its
+// Validate checks the request for a model of nLayer blocks and returns its
 // selection.
-func (r Request) check(nLayer int) (Selection, error) {
+func (r Request) Validate(nLayer int) (Selection, error) {
 	sel, err := r.Selection(nLayer)
 	if err != nil {
 		return sel, err
@@ -39,8 +39,8 @@ func (r Request) check(nLayer int) (Selection, error) {
 	}
 	seen := map[string]bool{}
 	for _, red := range r.Reductions {
-		if red.Name == "" || red.Fn == nil || len(red.Inputs) == 0 {
-			return sel, fmt.Errorf("reduction %q needs a name, inputs and a function", red.Name)
+		if err := red.check(nLayer); err != nil {
+			return sel, err
 		}
 		if seen[red.Name] {
 			return sel, fmt.Errorf("two reductions are named %q", red.Name)
@@ -52,33 +52,24 @@ func (r Request) check(nLayer int) (Selection, error) {
 			return sel, fmt.Errorf("reduction name %q is a tap name: choose another", red.Name)
 		}
 		seen[red.Name] = true
-		for _, k := range red.Inputs {
-			if !k.Valid() {
-				return sel, fmt.Errorf("reduction %q uses an unknown tap kind (%d)", red.Name, k)
-			}
-		}
 	}
 	return sel, nil
 }
 
-// key is the request's canonical description for a model of nLayer blocks,
-// and whether it has one: a request with a reduction that has no Key (a
-// function of the caller's, whose result the tap cache cannot identify) has
-// none.
-func (r Request) key(nLayer int) (string, bool) {
+// Key is the request's canonical description for a model of nLayer blocks:
+// two requests with equal keys return the same tensors. It keys the tap cache
+// and the compiled graphs of a model.
+func (r Request) Key(nLayer int) string {
 	sel, err := r.Selection(nLayer)
 	if err != nil {
-		return "", false
+		return "invalid:" + err.Error()
 	}
 	parts := []string{"points=" + sel.String()}
 	for _, red := range r.Reductions {
-		if red.Key == "" {
-			return "", false
-		}
-		parts = append(parts, red.Name+"="+red.Key)
+		parts = append(parts, red.Name+"="+red.key())
 	}
 	if r.Logits {
 		parts = append(parts, "logits")
 	}
-	return strings.Join(parts, ";"), true
+	return strings.Join(parts, ";")
 }

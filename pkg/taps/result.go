@@ -6,21 +6,22 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 )
 
-// Result holds what one run returned, as tensors, fetched by name with Get.
+// Result holds what one run returned, as host float32 arrays, fetched by name
+// with Get — TransformerLens's ActivationCache. It is plain Go: a program that
+// only reads and analyses taps (from the tap cache or a taps file) does not
+// link the model or GoMLX.
 type Result struct {
 	Config  gpt2.Config // the model's configuration (zero for files that do not record it)
 	NLayer  int         // depth of the model that produced the result
 	IDs     []int       // the token ids
 	Tokens  []string    // the tokens' exact bytes (see gpt2.TokenLabel for display); may be empty for files from elsewhere
 	Stacks  map[gpt2.Kind]*Stack
-	Reduced map[string]*tensors.Tensor
-	Logits  *tensors.Tensor
-	Info    Info // how the result was obtained
+	Reduced map[string]Array
+	Logits  *Array // [T,V] when asked for
+	Info    Info   // how the result was obtained
 }
 
 // Info says how a Result was obtained (its String is one line for people).
@@ -34,24 +35,14 @@ type Info struct {
 }
 
 // Stack is the selected points of one kind, stacked along the first axis:
-// Tensor's shape is [len(Indices), …point shape].
+// its shape is [len(Indices), …point shape].
 type Stack struct {
 	Kind    gpt2.Kind
 	Indices []int
-	Tensor  *tensors.Tensor
+	Array
 }
 
-// Float32 returns a copy of the stack's values, row-major.
-func (s *Stack) Float32() []float32 {
-	return tensors.MustCopyFlatData[float32](s.Tensor)
-}
-
-// Dims returns the stack's shape.
-func (s *Stack) Dims() []int {
-	return s.Tensor.Shape().Dimensions
-}
-
-// Array is a host copy of float32 values with their shape, row-major.
+// Array is float32 values with their shape, row-major.
 type Array struct {
 	Dims []int
 	Data []float32
@@ -75,19 +66,21 @@ func (a Array) Vec(idx ...int) []float32 {
 	return a.Data[off*n : (off+1)*n]
 }
 
-// Get returns a copy of a captured tensor by name:
+// Get returns a captured tensor by name:
 //   - a stack by its kind or pattern, Hugging Face or TransformerLens style
 //     ("attn.c_proj", "h.*.attn.c_proj", "blocks.*.hook_attn_out"): [N, …],
 //     N the number of points captured;
 //   - one point ("h.3.attn.c_proj", "blocks.3.hook_attn_out",
 //     "hidden_states.0"): its own shape, e.g. [T,D];
 //   - a reduction by its name ("cosine"), or "logits".
+//
+// The array shares the result's memory: copy it before changing it.
 func (r *Result) Get(name string) (Array, error) {
-	if t, ok := r.Reduced[name]; ok {
-		return arrayOf(t), nil
+	if a, ok := r.Reduced[name]; ok {
+		return a, nil
 	}
 	if name == "logits" && r.Logits != nil {
-		return arrayOf(r.Logits), nil
+		return *r.Logits, nil
 	}
 	p, err := gpt2.ParsePoint(name, r.NLayer)
 	if err != nil {
@@ -97,16 +90,15 @@ func (r *Result) Get(name string) (Array, error) {
 	if !ok {
 		return Array{}, fmt.Errorf("get %q: %s was not captured (captured: %s)", name, p.Kind, r.names())
 	}
-	all := arrayOf(s.Tensor)
 	if p.Layer == gpt2.AllLayers {
-		return all, nil
+		return s.Array, nil
 	}
 	row := slices.Index(s.Indices, p.Layer)
 	if row < 0 {
 		return Array{}, fmt.Errorf("get %q: point %d of %s was not captured (captured: %v)", name, p.Layer, p.Kind, s.Indices)
 	}
-	n := len(all.Data) / all.Dims[0]
-	return Array{Dims: slices.Clone(all.Dims[1:]), Data: all.Data[row*n : (row+1)*n]}, nil
+	n := len(s.Data) / s.Dims[0]
+	return Array{Dims: slices.Clone(s.Dims[1:]), Data: s.Data[row*n : (row+1)*n]}, nil
 }
 
 // names lists what r holds, for messages.
@@ -130,19 +122,29 @@ func (r *Result) names() string {
 	return strings.Join(names, ", ")
 }
 
-func arrayOf(t *tensors.Tensor) Array {
-	return Array{Dims: slices.Clone(t.Shape().Dimensions), Data: tensors.MustCopyFlatData[float32](t)}
+// String says in one line where a result came from: "computed in 59.1 s
+// (loading the weights included) on go: pure Go …" or "loaded from the tap
+// cache in 0.35 s (computed earlier on go: pure Go …)".
+func (i Info) String() string {
+	if i.Computed {
+		return fmt.Sprintf("computed in %.2f s (loading the weights included) on %s", i.Elapsed.Seconds(), orUnknown(i.Backend))
+	}
+	return fmt.Sprintf("loaded from the tap cache in %.2f s (computed earlier on %s)", i.Elapsed.Seconds(), orUnknown(i.Backend))
 }
 
-// Finalize frees the result's tensors (device memory included).
-func (r *Result) Finalize() {
-	for _, s := range r.Stacks {
-		_ = s.Tensor.FinalizeAll()
+func orUnknown(s string) string {
+	if s == "" {
+		return "an unrecorded backend"
 	}
-	for _, t := range r.Reduced {
-		_ = t.FinalizeAll()
+	return s
+}
+
+// TokenLabels are the result's tokens as labels for axes and tables, spaces
+// and newlines made visible (see gpt2.TokenLabel).
+func (r *Result) TokenLabels() []string {
+	labels := make([]string, len(r.Tokens))
+	for i, t := range r.Tokens {
+		labels[i] = gpt2.TokenLabel(t)
 	}
-	if r.Logits != nil {
-		_ = r.Logits.FinalizeAll()
-	}
+	return labels
 }

@@ -54,18 +54,6 @@ func hasNaN(values ...[]float64) bool {
 	return false
 }
 
-// checkMatrix reports a matrix that cannot be drawn: no rows or columns,
-// or Data not holding Rows×Cols values.
-func checkMatrix(name string, m analysis.Matrix) error {
-	if m.Rows <= 0 || m.Cols <= 0 {
-		return fmt.Errorf("%s is empty (%d layers × %d tokens): compute it from at least one layer and token", name, m.Rows, m.Cols)
-	}
-	if len(m.Data) != m.Rows*m.Cols {
-		return fmt.Errorf("%s has %d values for %d layers × %d tokens: build it with analysis.NewMatrix", name, len(m.Data), m.Rows, m.Cols)
-	}
-	return nil
-}
-
 // checkTokenLabels reports labels that do not name every token; nil
 // labels are allowed (token indices are shown).
 func checkTokenLabels(labels []string, tokens int) error {
@@ -116,7 +104,7 @@ func heatmapsFigure(width, height vg.Length, title, note string, plots []*plot.P
 // blue–white–red colour bar centred at 0 on a symmetric range, NaN cells
 // in grey. The figure is 12×6 inches.
 func CosineHeatmap(m analysis.Matrix, tokenLabels []string) (*Figure, error) {
-	if err := checkMatrix("cosine matrix", m); err != nil {
+	if err := m.Check("cosine matrix"); err != nil {
 		return nil, fmt.Errorf("viz: cosine heatmap: %w", err)
 	}
 	if err := checkTokenLabels(tokenLabels, m.Cols); err != nil {

@@ -12,9 +12,9 @@ import (
 // paletteSize is the number of colours sampled from a colour map.
 const paletteSize = 255
 
-// sampleColorMap returns n colours of cmap evenly spaced over the fraction
+// SampleColorMap returns n colours of cmap evenly spaced over the fraction
 // [from, to] of its range (0 = its first colour, 1 = its last).
-func sampleColorMap(cmap palette.ColorMap, n int, from, to float64) ([]color.Color, error) {
+func SampleColorMap(cmap palette.ColorMap, n int, from, to float64) ([]color.Color, error) {
 	cmap.SetMin(0)
 	cmap.SetMax(1)
 	out := make([]color.Color, n)
@@ -42,7 +42,7 @@ func divergingScale(values []float64) (colorScale, error) {
 	if a == 0 {
 		a = 1
 	}
-	cols, err := sampleColorMap(moreland.SmoothBlueRed(), paletteSize, 0, 1)
+	cols, err := SampleColorMap(moreland.SmoothBlueRed(), paletteSize, 0, 1)
 	if err != nil {
 		return colorScale{}, err
 	}
@@ -68,7 +68,7 @@ func sequentialScale(values ...[]float64) (colorScale, error) {
 	case lo == hi:
 		lo, hi = lo-0.5, hi+0.5
 	}
-	cols, err := sampleColorMap(moreland.BlackBody(), paletteSize, 0, 0.9)
+	cols, err := SampleColorMap(moreland.BlackBody(), paletteSize, 0, 0.9)
 	if err != nil {
 		return colorScale{}, err
 	}

@@ -60,7 +60,7 @@ func ScatterLayers(nLayer int) []int {
 // "n/a" where undefined, e.g. layer 0). Tokens with a NaN step length are
 // left out. Use ScatterLayers to pick layers as the lesson does.
 func ScatterGrid(s analysis.StepLengths, layers []int, firstToken int) (*Figure, error) {
-	if err := checkStepLengths(s); err != nil {
+	if err := s.Check(); err != nil {
 		return nil, fmt.Errorf("viz: scatter grid: %w", err)
 	}
 	if len(layers) == 0 {

@@ -8,24 +8,6 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
-// checkStepLengths reports step-length matrices that are empty, malformed
-// or of different shapes.
-func checkStepLengths(s analysis.StepLengths) error {
-	for _, m := range []struct {
-		name string
-		m    analysis.Matrix
-	}{{"attention step lengths", s.Attn}, {"MLP step lengths", s.MLP}, {"hidden-state step lengths", s.Hidden}} {
-		if err := checkMatrix(m.name, m.m); err != nil {
-			return err
-		}
-	}
-	if s.Attn.Rows != s.MLP.Rows || s.Attn.Cols != s.MLP.Cols || s.Attn.Rows != s.Hidden.Rows || s.Attn.Cols != s.Hidden.Cols {
-		return fmt.Errorf("step-length matrices differ in shape (attention %d×%d, MLP %d×%d, hidden %d×%d): build them with analysis.ComputeStepLengths",
-			s.Attn.Rows, s.Attn.Cols, s.MLP.Rows, s.MLP.Cols, s.Hidden.Rows, s.Hidden.Cols)
-	}
-	return nil
-}
-
 // StepLengthHeatmaps draws the three step-length matrices of s side by
 // side as layer (y) × token (x) heat maps: attention ‖a(l) − a(l−1)‖, MLP
 // ‖m(l) − m(l−1)‖ and hidden state ‖h(l+1) − h(l)‖. All three share one
@@ -35,7 +17,7 @@ func checkStepLengths(s analysis.StepLengths) error {
 // says. tokenLabels label the x axes as in CosineHeatmap. The figure is
 // 18×6.5 inches.
 func StepLengthHeatmaps(s analysis.StepLengths, tokenLabels []string) (*Figure, error) {
-	if err := checkStepLengths(s); err != nil {
+	if err := s.Check(); err != nil {
 		return nil, fmt.Errorf("viz: step-length heatmaps: %w", err)
 	}
 	if err := checkTokenLabels(tokenLabels, s.Attn.Cols); err != nil {

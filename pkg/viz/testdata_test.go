@@ -1,137 +1,31 @@
 package viz
 
 import (
-	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/gpt2taps/gpt2taps/pkg/analysis"
+	"github.com/gpt2taps/gpt2taps/pkg/viz/viztest"
 )
 
-// Synthetic sizes like GPT-2 Large on a short prompt.
+// The synthetic results of package viztest, by their short names here.
 const (
-	testLayers = 36
-	testTokens = 60
-	testDim    = 1280
+	testLayers = viztest.Layers
+	testTokens = viztest.Tokens
+	testDim    = viztest.Dim
 )
 
-// testCosines returns a [testLayers, testTokens] matrix of cosines whose
-// per-layer mean is negative early, near zero in the middle and positive
-// late, with token noise.
-func testCosines() analysis.Matrix {
-	rng := rand.New(rand.NewPCG(1, 2))
-	m := analysis.Matrix{Rows: testLayers, Cols: testTokens, Data: make([]float64, testLayers*testTokens)}
-	for l := range testLayers {
-		u := (float64(l) - 17.5) / 17.5
-		mean := 0.35 * u * u * u
-		for t := range testTokens {
-			m.Data[l*testTokens+t] = math.Max(-1, math.Min(1, mean+0.08*rng.NormFloat64()))
-		}
-	}
-	return m
-}
-
-// testStats computes per-layer mean, population std and SEM of m.
-func testStats(m analysis.Matrix) analysis.LayerStats {
-	s := analysis.LayerStats{N: m.Cols}
-	for l := range m.Rows {
-		row := m.Data[l*m.Cols : (l+1)*m.Cols]
-		var sum float64
-		for _, v := range row {
-			sum += v
-		}
-		mean := sum / float64(len(row))
-		var ss float64
-		for _, v := range row {
-			ss += (v - mean) * (v - mean)
-		}
-		std := math.Sqrt(ss / float64(len(row)))
-		s.Mean = append(s.Mean, mean)
-		s.Std = append(s.Std, std)
-		s.SEM = append(s.SEM, std*math.Sqrt(float64(len(row))/float64(len(row)-1))/math.Sqrt(float64(len(row))))
-		s.Count = append(s.Count, len(row))
-	}
-	return s
-}
-
-// testHistogram bins values into n equal-width bins over [min, max].
+func testCosines() analysis.Matrix                    { return viztest.Cosines() }
+func testStats(m analysis.Matrix) analysis.LayerStats { return viztest.Stats(m) }
 func testHistogram(values []float64, n int) analysis.Histogram {
-	lo, hi := values[0], values[0]
-	for _, v := range values {
-		lo, hi = math.Min(lo, v), math.Max(hi, v)
-	}
-	h := analysis.Histogram{Edges: make([]float64, n+1), Counts: make([]int, n)}
-	for i := range h.Edges {
-		h.Edges[i] = lo + (hi-lo)*float64(i)/float64(n)
-	}
-	for _, v := range values {
-		i := int((v - lo) / (hi - lo) * float64(n))
-		h.Counts[min(i, n-1)]++
-	}
-	return h
+	return viztest.Histogram(values, n)
 }
-
-// testStepLengths returns step lengths with NaN in row 0 of attention and
-// MLP, token 0 much larger than the rest (as in GPT-2), attention tracking
-// the hidden-state steps exactly in layer 4 and MLP against them.
-func testStepLengths() analysis.StepLengths {
-	rng := rand.New(rand.NewPCG(3, 4))
-	newM := func() analysis.Matrix {
-		return analysis.Matrix{Rows: testLayers, Cols: testTokens, Data: make([]float64, testLayers*testTokens)}
-	}
-	s := analysis.StepLengths{Attn: newM(), MLP: newM(), Hidden: newM()}
-	for l := range testLayers {
-		for t := range testTokens {
-			i := l*testTokens + t
-			scale := 1 + float64(l)/6
-			if t == 0 {
-				scale *= 8
-			}
-			s.Attn.Data[i] = scale * (1 + 0.3*rng.Float64())
-			s.MLP.Data[i] = scale * (1.5 + 0.5*rng.Float64())
-			s.Hidden.Data[i] = 0.6*s.Attn.Data[i] + 0.5*s.MLP.Data[i] + 0.3*rng.NormFloat64()
-			if l == 4 {
-				s.Hidden.Data[i] = 2*s.Attn.Data[i] + 1
-				s.MLP.Data[i] = 50 - s.Hidden.Data[i]
-			}
-			if l == 0 {
-				s.Attn.Data[i], s.MLP.Data[i] = math.NaN(), math.NaN()
-			}
-		}
-	}
-	return s
-}
-
-// testCorrelationSet returns a correlation set with NaN at layer 0 and
-// significance on the layers divisible by 3.
+func testStepLengths() analysis.StepLengths { return viztest.StepLengths() }
 func testCorrelationSet(method string, firstToken int) analysis.CorrelationSet {
-	set := analysis.CorrelationSet{Method: method, FirstToken: firstToken, Q: 0.05}
-	n := testTokens - firstToken
-	for l := range testLayers {
-		a := analysis.Correlation{Layer: l, R: 0.8 * math.Sin(float64(l)/6), P: 0.01, N: n, Significant: l%3 == 0}
-		m := analysis.Correlation{Layer: l, R: 0.5 - float64(l)/40, P: 0.2, N: n, Significant: l%3 == 0 && l > 12}
-		if l == 0 {
-			a.R, a.P, a.Significant = math.NaN(), math.NaN(), false
-			m.R, m.P, m.Significant = math.NaN(), math.NaN(), false
-		}
-		set.Attn = append(set.Attn, a)
-		set.MLP = append(set.MLP, m)
-	}
-	return set
+	return viztest.CorrelationSet(method, firstToken)
 }
-
-// testTokenLabels returns GPT-2-like token strings, including a newline
-// token and a whitespace-only one.
-func testTokenLabels(n int) []string {
-	words := []string{"<|endoftext|>", "The", " cat", " sat", " on", " the", " mat", ".", "\n", " It", " was", " very", "  ", " happy", " indeed"}
-	out := make([]string, n)
-	for i := range out {
-		out[i] = words[i%len(words)]
-	}
-	return out
-}
+func testTokenLabels(n int) []string { return viztest.TokenLabels(n) }
 
 // saveForInspection writes f as name.png into $VIZ_CHECK_DIR when that is
 // set, so the figures can be looked at (e.g. VIZ_CHECK_DIR=/tmp/vizcheck).

@@ -1,0 +1,53 @@
+// Package env is the one place where the project's own environment variables
+// are read. They override a notebook's or a command's settings, for
+// classrooms, tests and scripts:
+//
+//	GPT2TAPS_MODEL      Hub id or checkpoint directory replacing the model
+//	GPT2TAPS_TEXT_FILE  a file whose text replaces the text
+//	GPT2TAPS_CACHE      the tap cache directory
+//	GPT2TAPS_MODELS     comma-separated models replacing a comparison's list (notebook 03)
+//	GPT2TAPS_TEXTS_DIR  a directory whose *.txt files replace a comparison's texts (notebook 03)
+//
+// GoMLX's GOMLX_BACKEND and the project's GPT2TAPS_MATMUL are read by package
+// backend, Hugging Face's HF_* variables by internal/hfcache, as those
+// libraries define them.
+package env
+
+import (
+	"os"
+	"strings"
+)
+
+// The variables' names.
+const (
+	Model    = "GPT2TAPS_MODEL"
+	TextFile = "GPT2TAPS_TEXT_FILE"
+	Cache    = "GPT2TAPS_CACHE"
+	Models   = "GPT2TAPS_MODELS"
+	TextsDir = "GPT2TAPS_TEXTS_DIR"
+)
+
+// Vars are the variables' values ("" or nil when unset).
+type Vars struct {
+	Model    string
+	TextFile string
+	Cache    string
+	Models   []string // the comma-separated list, trimmed, empty items dropped
+	TextsDir string
+}
+
+// Read reads the variables now.
+func Read() Vars {
+	v := Vars{
+		Model:    os.Getenv(Model),
+		TextFile: os.Getenv(TextFile),
+		Cache:    os.Getenv(Cache),
+		TextsDir: os.Getenv(TextsDir),
+	}
+	for _, m := range strings.Split(os.Getenv(Models), ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			v.Models = append(v.Models, m)
+		}
+	}
+	return v
+}
