@@ -1,11 +1,8 @@
 package gpt2
 
 import (
-	"fmt"
 	"slices"
-	"sort"
 	"testing"
-
 )
 
 // oddConfig is a small GPT-2 whose attention is not square (heads ≠ head

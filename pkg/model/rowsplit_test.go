@@ -12,10 +12,11 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/gpt2taps/gpt2taps/pkg/backend"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 )
 
 // randomModel is a model of cfg with random weights, on the pure-Go backend.
-func randomModel(tb testing.TB, cfg Config) *Model {
+func randomModel(tb testing.TB, cfg gpt2.Config) *Model {
 	tb.Helper()
 	choice, err := backend.New("go") // with the project's matmul kernel where it runs
 	if err != nil {
@@ -92,9 +93,9 @@ func TestRowSplitChangesNoNumber(t *testing.T) {
 // every round so that both meet the same load: how much the cut is worth on
 // this machine, as the ratio cut/whole (below 1: the cut is faster).
 //
-//	GOMLX_BACKEND=go go test ./pkg/gpt2 -run XXX -bench RowSplit -benchtime 5x
+//	GOMLX_BACKEND=go go test ./pkg/model -run XXX -bench RowSplit -benchtime 5x
 func BenchmarkRowSplit(b *testing.B) {
-	cfg, _ := Preset("gpt2")
+	cfg, _ := gpt2.Preset("gpt2")
 	cfg.NLayer = 4
 	m := randomModel(b, cfg)
 	in := tokens(256, cfg.VocabSize)

@@ -10,11 +10,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gomlx/gomlx/pkg/core/graph"
-
-	"github.com/gpt2taps/gpt2taps/tools/testckpt"
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
+	"github.com/gpt2taps/gpt2taps/tools/testckpt"
 )
 
 // checkpoint writes a small random checkpoint and returns its directory.
@@ -27,18 +27,15 @@ var cosineRequest = taps.Request{
 	Reductions: []taps.Reduction{taps.CosineReduction("cosine", gpt2.AttnOut, gpt2.MLPOut)},
 }
 
-// cached prepares text on ckpt and runs it through the tap cache in dir.
+// cached runs text on ckpt through the tap cache in dir (model.RunCached).
 func cached(t *testing.T, ckpt, dir string, log *bytes.Buffer, req taps.Request, txt string) *taps.Result {
 	t.Helper()
-	src := taps.Source{Model: ckpt, Backend: "go"}
+	src := model.Source{Model: ckpt, Backend: "go"}
+	cache := taps.Cache{Dir: dir}
 	if log != nil {
-		src.Log = log
+		src.Log, cache.Log = log, log
 	}
-	job, err := taps.Prepare(context.Background(), src, taps.Text(txt), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := job.RunCached(context.Background(), dir)
+	res, err := model.RunCached(context.Background(), src, taps.Text(txt), req, cache)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,21 +85,49 @@ func TestRunCachedCachesAndReloads(t *testing.T) {
 	}
 }
 
-// TestReductionWithoutKeyIsNotCached: a caller's own reduction cannot be
-// identified, so its result is never served from the cache.
-func TestReductionWithoutKeyIsNotCached(t *testing.T) {
+// TestReductionsAreCachedByWhatTheyCompute: a reduction is part of the key —
+// another operation or other inputs under the same name is another result —
+// and a cached reduction comes back equal.
+func TestReductionsAreCachedByWhatTheyCompute(t *testing.T) {
 	ckpt, dir := checkpoint(t, 2), t.TempDir()
-	own := taps.Request{Reductions: []taps.Reduction{{Name: "sum", Inputs: []gpt2.Kind{gpt2.AttnOut},
-		Fn: func(s []*graph.Node) *graph.Node { return graph.ReduceAllSum(s[0]) }}}}
-	var log bytes.Buffer
-	for range 2 {
-		r := cached(t, ckpt, dir, &log, own, text)
-		if !r.Info.Computed || r.Info.CachePath != "" {
-			t.Fatalf("%+v: a reduction without Key must be computed and not cached", r.Info)
+	norm := taps.Request{Reductions: []taps.Reduction{taps.NormReduction("r", gpt2.AttnOut)}}
+	first := cached(t, ckpt, dir, nil, norm, text)
+	again := cached(t, ckpt, dir, nil, norm, text)
+	if !first.Info.Computed || again.Info.Computed || !slices.Equal(get(t, first, "r"), get(t, again, "r")) {
+		t.Fatalf("the same reduction: first %+v, again %+v; want computed, then the same numbers from the cache", first.Info, again.Info)
+	}
+	for _, other := range []taps.Reduction{taps.NormReduction("r", gpt2.MLPOut), taps.StepLengthReduction("r", gpt2.AttnOut)} {
+		r := cached(t, ckpt, dir, nil, taps.Request{Reductions: []taps.Reduction{other}}, text)
+		if !r.Info.Computed {
+			t.Errorf("reduction %s(%v) under the same name was served from the cache of another", other.Op, other.Inputs)
 		}
 	}
-	if !strings.Contains(log.String(), "not cached") {
-		t.Errorf("the log should say why: %q", log.String())
+}
+
+// TestCacheLoadAndHaveNeverCompute: Load and Has answer from the files alone.
+func TestCacheLoadAndHaveNeverCompute(t *testing.T) {
+	ckpt, dir := checkpoint(t, 2), t.TempDir()
+	key, err := taps.NewKey(context.Background(), ckpt, checkpoints.Options{}, taps.Text(text), cosineRequest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := taps.Cache{Dir: dir}
+	if has, err := cache.Has(key); err != nil || has {
+		t.Fatalf("Has before any run = %v, %v; want false", has, err)
+	}
+	if _, ok, err := cache.Load(key); err != nil || ok {
+		t.Fatalf("Load before any run: ok %v, %v; want a miss", ok, err)
+	}
+	computed := cached(t, ckpt, dir, nil, cosineRequest, text)
+	if has, err := cache.Has(key); err != nil || !has {
+		t.Fatalf("Has after a run = %v, %v; want true", has, err)
+	}
+	res, ok, err := cache.Load(key)
+	if err != nil || !ok || res.Info.Computed || res.Info.CachePath != computed.Info.CachePath {
+		t.Fatalf("Load after a run: ok %v, %v, %+v", ok, err, res)
+	}
+	if !slices.Equal(get(t, res, "cosine"), get(t, computed, "cosine")) || !slices.Equal(res.Tokens, computed.Tokens) {
+		t.Error("Load returned other numbers or tokens than the run stored")
 	}
 }
 
@@ -153,8 +178,8 @@ func TestReadOnlyCacheFallsBack(t *testing.T) {
 	if !res.Info.Computed || res.Info.CachePath != "" {
 		t.Errorf("%+v; want computed and no cache path", res.Info)
 	}
-	if !strings.Contains(log.String(), "could not be cached") || !strings.Contains(log.String(), taps.EnvCache) {
-		t.Errorf("log %q should explain and name %s", log.String(), taps.EnvCache)
+	if !strings.Contains(log.String(), "could not be cached") || !strings.Contains(log.String(), "GPT2TAPS_CACHE") {
+		t.Errorf("log %q should explain and name GPT2TAPS_CACHE", log.String())
 	}
 }
 
@@ -193,9 +218,9 @@ func TestConcurrentRunsShareOneComputation(t *testing.T) {
 	}
 }
 
-// TestPrepareChecksBeforeTheSlowWork: bad inputs are refused by Prepare, an
-// empty text even before the model is looked up.
-func TestPrepareChecksBeforeTheSlowWork(t *testing.T) {
+// TestNewKeyChecksBeforeTheSlowWork: bad inputs are refused by NewKey, before
+// any weight is loaded, an empty text even before the model is looked up.
+func TestNewKeyChecksBeforeTheSlowWork(t *testing.T) {
 	ckpt := checkpoint(t, 1)
 	missing := filepath.Join(t.TempDir(), "missing")
 	cases := []struct {
@@ -212,7 +237,7 @@ func TestPrepareChecksBeforeTheSlowWork(t *testing.T) {
 		{"nothing requested", ckpt, text, taps.Request{}, "nothing requested"},
 	}
 	for _, tc := range cases {
-		_, err := taps.Prepare(context.Background(), taps.Source{Model: tc.model}, taps.Text(tc.text), tc.req)
+		_, err := taps.NewKey(context.Background(), tc.model, checkpoints.Options{}, taps.Text(tc.text), tc.req)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: error %v, want one line containing %q", tc.name, err, tc.want)
 		}

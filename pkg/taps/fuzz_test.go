@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-
 	"github.com/gpt2taps/gpt2taps/internal/stfile"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
@@ -28,8 +26,8 @@ func fuzzTapsFile(f *testing.F, res *taps.Result, meta map[string]string) []byte
 	return data
 }
 
-// fuzzF32 makes an F32 tensor of the given shape holding 0, 1, 2, …
-func fuzzF32(dims ...int) *tensors.Tensor {
+// fuzzF32 makes an array of the given shape holding 0, 1, 2, …
+func fuzzF32(dims ...int) taps.Array {
 	n := 1
 	for _, d := range dims {
 		n *= d
@@ -38,7 +36,7 @@ func fuzzF32(dims ...int) *tensors.Tensor {
 	for i := range vals {
 		vals[i] = float32(i)
 	}
-	return tensors.FromFlatDataAndDimensions(vals, dims...)
+	return taps.Array{Dims: dims, Data: vals}
 }
 
 // FuzzReadFile reads arbitrary bytes as a taps file. ReadFile must never panic; it refuses the file with an error,
@@ -47,12 +45,12 @@ func fuzzF32(dims ...int) *tensors.Tensor {
 func FuzzReadFile(f *testing.F) {
 	full := &taps.Result{NLayer: 2, IDs: []int{15496, 995}, Tokens: []string{"Hello", " world"},
 		Stacks: map[gpt2.Kind]*taps.Stack{
-			gpt2.AttnOut:     {Kind: gpt2.AttnOut, Indices: []int{0, 1}, Tensor: fuzzF32(2, 2, 3)},
-			gpt2.HiddenState: {Kind: gpt2.HiddenState, Indices: []int{0, 1, 2}, Tensor: fuzzF32(3, 2, 3)},
-			gpt2.MLPOut:      {Kind: gpt2.MLPOut, Indices: []int{1}, Tensor: fuzzF32(1, 2, 3)},
+			gpt2.AttnOut:     {Kind: gpt2.AttnOut, Indices: []int{0, 1}, Array: fuzzF32(2, 2, 3)},
+			gpt2.HiddenState: {Kind: gpt2.HiddenState, Indices: []int{0, 1, 2}, Array: fuzzF32(3, 2, 3)},
+			gpt2.MLPOut:      {Kind: gpt2.MLPOut, Indices: []int{1}, Array: fuzzF32(1, 2, 3)},
 		},
-		Reduced: map[string]*tensors.Tensor{"cosine": fuzzF32(2, 2)},
-		Logits:  fuzzF32(2, 4),
+		Reduced: map[string]taps.Array{"cosine": fuzzF32(2, 2)},
+		Logits:  ptr(fuzzF32(2, 4)),
 	}
 	f.Add(fuzzTapsFile(f, full, map[string]string{"model": "gpt2"}))
 	f.Add(fuzzTapsFile(f, &taps.Result{IDs: []int{}}, nil))
@@ -93,7 +91,7 @@ func FuzzReadFile(f *testing.F) {
 			if !k.Valid() || s.Kind != k {
 				t.Fatalf("stack %q has kind %q", k, s.Kind)
 			}
-			dims := s.Dims()
+			dims := s.Dims
 			if len(dims) == 0 || len(s.Indices) != dims[0] {
 				t.Fatalf("stack %s: %d indices for shape %v", k, len(s.Indices), dims)
 			}
@@ -110,7 +108,7 @@ func FuzzReadFile(f *testing.F) {
 			for _, d := range dims {
 				n *= d
 			}
-			if got := len(s.Float32()); got != n {
+			if got := len(s.Data); got != n {
 				t.Fatalf("stack %s has %d values for shape %v", k, got, dims)
 			}
 		}
@@ -118,7 +116,7 @@ func FuzzReadFile(f *testing.F) {
 			t.Fatalf("%d tokens for %d ids", len(res.Tokens), len(res.IDs))
 		}
 		if res.Logits != nil {
-			if dims := res.Logits.Shape().Dimensions; len(dims) != 2 || dims[0] != len(res.IDs) {
+			if dims := res.Logits.Dims; len(dims) != 2 || dims[0] != len(res.IDs) {
 				t.Fatalf("logits have shape %v for %d tokens", dims, len(res.IDs))
 			}
 		}
@@ -126,8 +124,8 @@ func FuzzReadFile(f *testing.F) {
 			if name == "input_ids" || name == "logits" || isKind(name) {
 				t.Fatalf("tensor %q came back as a reduction", name)
 			}
-			if got, want := len(tensorF32(r)), r.Shape().Size(); got != want {
-				t.Fatalf("reduction %q has %d values for shape %v", name, got, r.Shape())
+			if got, want := len(r.Data), size(r.Dims); got != want {
+				t.Fatalf("reduction %q has %d values for shape %v", name, got, r.Dims)
 			}
 		}
 	})
@@ -136,4 +134,14 @@ func FuzzReadFile(f *testing.F) {
 func isKind(name string) bool {
 	_, ok := gpt2.KindByName(name)
 	return ok
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func size(dims []int) int {
+	n := 1
+	for _, d := range dims {
+		n *= d
+	}
+	return n
 }

@@ -47,13 +47,7 @@ func TestSelect(t *testing.T) {
 // points are spelled or ordered, and differs when what it returns differs.
 func TestRequestKey(t *testing.T) {
 	cos := CosineReduction("cosine", gpt2.AttnOut, gpt2.MLPOut)
-	key := func(r Request) string {
-		k, ok := r.key(4)
-		if !ok {
-			t.Fatalf("request %+v has no key", r)
-		}
-		return k
-	}
+	key := func(r Request) string { return r.Key(4) }
 	a := key(Request{Points: []string{"h.*.attn.c_proj", "blocks.*.hook_mlp_out"}, Reductions: []Reduction{cos}})
 	b := key(Request{Points: []string{"mlp.c_proj", "attn.c_proj"}, Reductions: []Reduction{cos}})
 	if a != b {
@@ -64,12 +58,11 @@ func TestRequestKey(t *testing.T) {
 		{Points: []string{"attn.c_proj", "mlp.c_proj"}, Reductions: []Reduction{cos}, Logits: true},
 		{Points: []string{"attn.c_proj", "h.1.mlp.c_proj"}, Reductions: []Reduction{cos}},
 		{Points: []string{"attn.c_proj", "mlp.c_proj"}, Reductions: []Reduction{CosineReduction("cos", gpt2.AttnOut, gpt2.MLPOut)}},
+		{Points: []string{"attn.c_proj", "mlp.c_proj"}, Reductions: []Reduction{CosineReduction("cosine", gpt2.AttnOut, gpt2.ResidPost)}},
+		{Points: []string{"attn.c_proj", "mlp.c_proj"}, Reductions: []Reduction{NormReduction("cosine", gpt2.AttnOut)}},
 	} {
 		if key(other) == a {
 			t.Errorf("request %+v has the same key as a different one", other)
 		}
-	}
-	if _, ok := (Request{Reductions: []Reduction{{Name: "own", Inputs: []gpt2.Kind{gpt2.AttnOut}}}}).key(4); ok {
-		t.Error("a reduction without Key gave the request a key")
 	}
 }

@@ -1,4 +1,4 @@
-package taps_test
+package model_test
 
 import (
 	"fmt"
@@ -11,8 +11,11 @@ import (
 	"testing"
 
 	"github.com/gpt2taps/gpt2taps/internal/stfile"
+	"github.com/gpt2taps/gpt2taps/pkg/analysis"
 	"github.com/gpt2taps/gpt2taps/pkg/backend"
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
@@ -126,26 +129,26 @@ func TestAgainstPyTorchReference(t *testing.T) {
 			if err := checkpoints.WriteRandom(dir, cfg, tc.opts); err != nil {
 				t.Fatal(err)
 			}
-			m, err := gpt2.Load(dir, b.Backend)
+			m, err := model.Load(dir, b.Backend)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer m.Finalize()
+			defer m.Close()
 			req := taps.Request{
 				Points:     []string{"attn.c_proj", "mlp.c_proj", "hidden_states"},
 				Reductions: []taps.Reduction{taps.CosineReduction("cosine", gpt2.AttnOut, gpt2.MLPOut)},
 				Logits:     true,
 			}
-			res, err := taps.Run(m, taps.IDs(ids), req)
+			res, err := m.Run(taps.IDs(ids), req)
 			if err != nil {
 				t.Fatal(err)
 			}
 			ref := runReference(t, dir, ids, true)
 			got := map[string][]float32{
-				"attn.c_proj":   res.Stacks[gpt2.AttnOut].Float32(),
-				"mlp.c_proj":    res.Stacks[gpt2.MLPOut].Float32(),
-				"hidden_states": res.Stacks[gpt2.HiddenState].Float32(),
-				"logits":        tensorF32(res.Logits),
+				"attn.c_proj":   res.Stacks[gpt2.AttnOut].Data,
+				"mlp.c_proj":    res.Stacks[gpt2.MLPOut].Data,
+				"hidden_states": res.Stacks[gpt2.HiddenState].Data,
+				"logits":        res.Logits.Data,
 			}
 			for name, g := range got {
 				r, ok := ref[name]
@@ -161,33 +164,30 @@ func TestAgainstPyTorchReference(t *testing.T) {
 					t.Errorf("%s: max abs difference %.3g from the PyTorch reference exceeds 1e-4", name, d)
 				}
 			}
-			// The in-graph cosine against the cosine of the reference's taps.
+			// The in-graph cosine against the one cosine of the reference's taps.
 			L, T, D := cfg.NLayer, len(ids), cfg.NEmbd
-			cos := tensorF32(res.Reduced["cosine"])
-			refCos := hostCosine(ref["attn.c_proj"], ref["mlp.c_proj"], L, T, D)
-			if d := maxAbsDiff(cos, refCos); d > 1e-5 {
+			cos := res.Reduced["cosine"].Data
+			refCos, err := analysis.CosineMatrix(ref["attn.c_proj"], ref["mlp.c_proj"], L, T, D)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := maxAbsDiff64(cos, refCos.Data); d > 1e-5 {
 				t.Errorf("cosine: max abs difference %.3g from the reference exceeds 1e-5", d)
 			}
 		})
 	}
 }
 
-func hostCosine(a, b []float32, L, T, D int) []float32 {
-	out := make([]float32, L*T)
-	for i := range L * T {
-		var dot, na, nb float64
-		for d := range D {
-			x, y := float64(a[i*D+d]), float64(b[i*D+d])
-			dot += x * y
-			na += x * x
-			nb += y * y
-		}
-		out[i] = float32(dot / math.Sqrt(na*nb))
+// maxAbsDiff64 is the largest |a_i − b_i| of float32 values against float64 ones.
+func maxAbsDiff64(a []float32, b []float64) float64 {
+	worst := 0.0
+	for i := range a {
+		worst = math.Max(worst, math.Abs(float64(a[i])-b[i]))
 	}
-	return out
+	return worst
 }
 
-func ExampleRun() {
+func ExampleModel_Run() {
 	b, _ := backend.New("go")
 	cfg, _ := gpt2.Preset("gpt2")
 	cfg.NLayer, cfg.NEmbd, cfg.NHead, cfg.NInner = 2, 32, 4, 128
@@ -198,12 +198,13 @@ func ExampleRun() {
 		fmt.Println(err)
 		return
 	}
-	m, err := gpt2.Load(ckpt, b.Backend)
+	m, err := model.Load(ckpt, b.Backend)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	res, err := taps.Run(m, taps.Text("Hello world"), taps.Request{
+	defer m.Close()
+	res, err := m.Run(taps.Text("Hello world"), taps.Request{
 		Points:     []string{"blocks.*.hook_attn_out", "hidden_states"},
 		Reductions: []taps.Reduction{taps.CosineReduction("cosine", gpt2.AttnOut, gpt2.MLPOut)},
 	})

@@ -1,4 +1,4 @@
-package taps_test
+package model_test
 
 import (
 	"math"
@@ -8,19 +8,22 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gpt2taps/gpt2taps/pkg/analysis"
 	"github.com/gpt2taps/gpt2taps/pkg/backend"
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
 var (
 	smallOnce  sync.Once
-	smallModel *gpt2.Model
+	smallModel *model.Model
 	smallErr   error
 )
 
 // small loads a random 3-layer model shared by the tests in this file.
-func small(t *testing.T) *gpt2.Model {
+func small(t *testing.T) *model.Model {
 	t.Helper()
 	smallOnce.Do(func() {
 		cfg, err := gpt2.Preset("gpt2")
@@ -38,7 +41,7 @@ func small(t *testing.T) *gpt2.Model {
 			smallErr = err
 			return
 		}
-		smallModel, smallErr = gpt2.Load(dir, b.Backend)
+		smallModel, smallErr = model.Load(dir, b.Backend)
 	})
 	if smallErr != nil {
 		t.Fatal(smallErr)
@@ -53,16 +56,16 @@ var ids = []int{15496, 995, 11, 262, 4252, 318, 3621, 13}
 func TestResidualIdentities(t *testing.T) {
 	m := small(t)
 	L, T, D := m.Config.NLayer, len(ids), m.Config.NEmbd
-	res, err := taps.Run(m, taps.IDs(ids), taps.Request{Points: []string{
+	res, err := m.Run(taps.IDs(ids), taps.Request{Points: []string{
 		"attn.c_proj", "mlp.c_proj", "hidden_states", "resid_mid", "resid_post"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := res.Stacks[gpt2.AttnOut].Float32()
-	f := res.Stacks[gpt2.MLPOut].Float32()
-	h := res.Stacks[gpt2.HiddenState].Float32()
-	mid := res.Stacks[gpt2.ResidMid].Float32()
-	post := res.Stacks[gpt2.ResidPost].Float32()
+	a := res.Stacks[gpt2.AttnOut].Data
+	f := res.Stacks[gpt2.MLPOut].Data
+	h := res.Stacks[gpt2.HiddenState].Data
+	mid := res.Stacks[gpt2.ResidMid].Data
+	post := res.Stacks[gpt2.ResidPost].Data
 	n := T * D
 	for l := range L {
 		for i := range n {
@@ -96,18 +99,18 @@ func TestResidualIdentities(t *testing.T) {
 
 func TestAttentionPatternIsCausalAndNormalized(t *testing.T) {
 	m := small(t)
-	res, err := taps.Run(m, taps.IDs(ids), taps.Request{Points: []string{"blocks.1.attn.hook_pattern"}})
+	res, err := m.Run(taps.IDs(ids), taps.Request{Points: []string{"blocks.1.attn.hook_pattern"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := res.Stacks[gpt2.AttnPattern]
-	if got := st.Dims(); len(got) != 4 || got[0] != 1 || got[1] != m.Config.NHead || got[2] != len(ids) || got[3] != len(ids) {
+	if got := st.Dims; len(got) != 4 || got[0] != 1 || got[1] != m.Config.NHead || got[2] != len(ids) || got[3] != len(ids) {
 		t.Fatalf("pattern dims %v, want [1 %d %d %d]", got, m.Config.NHead, len(ids), len(ids))
 	}
 	if st.Indices[0] != 1 {
 		t.Errorf("pattern indices %v, want [1]", st.Indices)
 	}
-	p := st.Float32()
+	p := st.Data
 	T := len(ids)
 	for h := range m.Config.NHead {
 		for q := range T {
@@ -129,21 +132,18 @@ func TestAttentionPatternIsCausalAndNormalized(t *testing.T) {
 // TestCausality: a later token must not change earlier positions' taps.
 func TestCausality(t *testing.T) {
 	m := small(t)
-	c, err := taps.NewCapturer(m, taps.Request{Points: []string{"attn.c_proj"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r1, err := c.Run(taps.IDs(ids))
+	req := taps.Request{Points: []string{"attn.c_proj"}}
+	r1, err := m.Run(taps.IDs(ids), req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	changed := append([]int(nil), ids...)
 	changed[len(changed)-1] = 42
-	r2, err := c.Run(taps.IDs(changed))
+	r2, err := m.Run(taps.IDs(changed), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, b := r1.Stacks[gpt2.AttnOut].Float32(), r2.Stacks[gpt2.AttnOut].Float32()
+	a, b := r1.Stacks[gpt2.AttnOut].Data, r2.Stacks[gpt2.AttnOut].Data
 	T, D := len(ids), m.Config.NEmbd
 	lastDiffers := false
 	for l := range m.Config.NLayer {
@@ -167,7 +167,7 @@ func TestCausality(t *testing.T) {
 func TestReductions(t *testing.T) {
 	m := small(t)
 	L, T, D := m.Config.NLayer, len(ids), m.Config.NEmbd
-	res, err := taps.Run(m, taps.IDs(ids), taps.Request{
+	res, err := m.Run(taps.IDs(ids), taps.Request{
 		Points: []string{"attn.c_proj", "hidden_states"},
 		Reductions: []taps.Reduction{
 			taps.NormReduction("attn_norm", gpt2.AttnOut),
@@ -177,11 +177,11 @@ func TestReductions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := res.Stacks[gpt2.AttnOut].Float32()
-	h := res.Stacks[gpt2.HiddenState].Float32()
-	norms := tensorF32(res.Reduced["attn_norm"])
-	steps := tensorF32(res.Reduced["hidden_steps"])
-	if got := res.Reduced["hidden_steps"].Shape().Dimensions; got[0] != L || got[1] != T {
+	a := res.Stacks[gpt2.AttnOut].Data
+	h := res.Stacks[gpt2.HiddenState].Data
+	norms := res.Reduced["attn_norm"].Data
+	steps := res.Reduced["hidden_steps"].Data
+	if got := res.Reduced["hidden_steps"].Dims; got[0] != L || got[1] != T {
 		t.Fatalf("hidden_steps dims %v, want [%d %d]", got, L, T)
 	}
 	for l := range L {
@@ -200,6 +200,36 @@ func TestReductions(t *testing.T) {
 				t.Fatalf("step layer %d token %d: %g vs %g", l, tok, steps[l*T+tok], math.Sqrt(s2))
 			}
 		}
+	}
+}
+
+// TestCosineReductionIsTheOneCosine: the in-graph cosine (a library feature
+// that saves memory on large models) equals analysis.CosineMatrix — the cosine
+// the lesson and the notebooks compute — of the same stacks.
+func TestCosineReductionIsTheOneCosine(t *testing.T) {
+	m := small(t)
+	L, T, D := m.Config.NLayer, len(ids), m.Config.NEmbd
+	res, err := m.Run(taps.IDs(ids), taps.Request{
+		Points:     []string{"attn.c_proj", "mlp.c_proj"},
+		Reductions: []taps.Reduction{taps.CosineReduction("cosine", gpt2.AttnOut, gpt2.MLPOut)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, err := analysis.CosineMatrix(res.Stacks[gpt2.AttnOut].Data, res.Stacks[gpt2.MLPOut].Data, L, T, D)
+	if err != nil {
+		t.Fatal(err)
+	}
+	graph := res.Reduced["cosine"]
+	if !slices.Equal(graph.Dims, []int{L, T}) {
+		t.Fatalf("cosine dims %v, want [%d %d]", graph.Dims, L, T)
+	}
+	worst := 0.0
+	for i, v := range host.Data {
+		worst = math.Max(worst, math.Abs(v-float64(graph.Data[i])))
+	}
+	if worst > 1e-6 {
+		t.Errorf("in-graph cosine differs from analysis.CosineMatrix by %.3g > 1e-6", worst)
 	}
 }
 
@@ -228,10 +258,16 @@ func TestCaptureErrors(t *testing.T) {
 			taps.NormReduction("n", gpt2.AttnOut), taps.NormReduction("n", gpt2.MLPOut)}}, "two reductions"},
 		{"unknown reduction kind", ids, taps.Request{Reductions: []taps.Reduction{
 			taps.NormReduction("n", gpt2.Kind(99))}}, "unknown tap kind"},
+		{"unknown reduction op", ids, taps.Request{Reductions: []taps.Reduction{
+			{Name: "n", Op: "mean", Inputs: []gpt2.Kind{gpt2.AttnOut}}}}, `unknown operation "mean"`},
+		{"cosine of one input", ids, taps.Request{Reductions: []taps.Reduction{
+			{Name: "c", Op: taps.OpCosine, Inputs: []gpt2.Kind{gpt2.AttnOut}}}}, "cosine takes 2 inputs, got 1"},
+		{"cosine of stacks of other lengths", ids, taps.Request{Reductions: []taps.Reduction{
+			taps.CosineReduction("c", gpt2.AttnOut, gpt2.HiddenState)}}, "different numbers of points"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := taps.Run(m, taps.IDs(tc.ids), tc.req)
+			_, err := m.Run(taps.IDs(tc.ids), tc.req)
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("error = %v, want one containing %q", err, tc.wantErr)
 			}
@@ -242,7 +278,7 @@ func TestCaptureErrors(t *testing.T) {
 func TestFileRoundTrip(t *testing.T) {
 	m := small(t)
 	L := m.Config.NLayer
-	res, err := taps.Run(m, taps.IDs(ids), taps.Request{
+	res, err := m.Run(taps.IDs(ids), taps.Request{
 		Points:     []string{"attn.c_proj", "h.1.mlp.c_proj", "hidden_states"},
 		Reductions: []taps.Reduction{taps.CosineReduction("cosine", gpt2.AttnOut, gpt2.MLPOut)},
 		Logits:     true,
@@ -276,14 +312,14 @@ func TestFileRoundTrip(t *testing.T) {
 		if len(a.Indices) != len(b.Indices) || a.Indices[0] != b.Indices[0] {
 			t.Errorf("%s indices %v, read back %v", k, a.Indices, b.Indices)
 		}
-		if d := maxAbsDiff(a.Float32(), b.Float32()); d != 0 {
+		if d := maxAbsDiff(a.Data, b.Data); d != 0 {
 			t.Errorf("%s differs after the round trip by %g", k, d)
 		}
 	}
-	if d := maxAbsDiff(tensorF32(res.Reduced["cosine"]), tensorF32(back.Reduced["cosine"])); d != 0 {
+	if d := maxAbsDiff(res.Reduced["cosine"].Data, back.Reduced["cosine"].Data); d != 0 {
 		t.Errorf("cosine differs by %g", d)
 	}
-	if d := maxAbsDiff(tensorF32(res.Logits), tensorF32(back.Logits)); d != 0 {
+	if d := maxAbsDiff(res.Logits.Data, back.Logits.Data); d != 0 {
 		t.Errorf("logits differ by %g", d)
 	}
 	if _, err := taps.ReadFile(filepath.Join(t.TempDir(), "missing.safetensors")); err == nil {
