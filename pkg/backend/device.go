@@ -17,17 +17,12 @@ import (
 // compiled in. It reports false for other backends.
 var describeXLA func(b backends.Backend) (string, bool)
 
-// Describe says which engine runs and on which device, as far as the backend
-// tells: for the pure-Go backend its threads and float32 matmul kernel
-// ("pure Go (GoMLX simplego), 16 CPU threads, float32 matmul: gpt2taps SIMD
-// GEMM (AVX2+FMA)", see MatmulDescription), or for XLA the PJRT
-// plugin (platform, file, API version) and each device, e.g.
+// Device says which engine runs this choice and on which device, as far as
+// the backend tells: for the pure-Go backend its threads and float32 matmul
+// kernel ("pure Go (GoMLX simplego), 16 CPU threads, float32 matmul: gpt2taps
+// SIMD GEMM (AVX2+FMA)", see MatmulDescription), or for XLA the PJRT plugin
+// (platform, file, API version) and each device, e.g.
 // `XLA, PJRT "cuda" plugin (/usr/local/lib/gomlx/pjrt/pjrt_c_api_cuda_plugin.so) v0.81; device 0: cuda:0 [processId=0]; GPU: NVIDIA H100 80GB HBM3`.
-func Describe(b backends.Backend) string {
-	return describe(b, "")
-}
-
-// Device describes the engine and device that run this choice (see Describe).
 func (c Choice) Device() string {
 	return describe(c.Backend, c.Name)
 }

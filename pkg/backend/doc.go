@@ -9,8 +9,8 @@
 //   - "xla:cuda": XLA through a PJRT CUDA plugin, on NVIDIA GPUs.
 //
 // The choice comes from, in order: an explicit name (the --backend flag of
-// gpt2taps, a notebook's backendName line, lesson.Options.Backend), the
-// GOMLX_BACKEND environment variable, and finally Auto, which takes XLA on
+// gpt2taps, model.Source.Backend), the GOMLX_BACKEND environment variable
+// (how the notebooks choose), and finally Auto, which takes XLA on
 // CUDA, else XLA on CPU, when it is compiled in and a PJRT plugin can be
 // loaded, and falls back to "go" otherwise (Choice.Note says why). An
 // explicit name never falls back.

@@ -50,10 +50,11 @@ func (m *Model) Forward(ctx *context.Context, ids *Node, opts ForwardOptions) (h
 	for l := range cfg.NLayer {
 		h := ctx.In("h").In(fmt.Sprint(l))
 		x = tap(gpt2.HiddenState.At(l), x)
-		x = Add(x, tap(gpt2.AttnOut.At(l), f.attention(h.In("attn"), f.layerNorm(h.In("ln_1"), x), l, tap)))
-		x = tap(gpt2.ResidMid.At(l), x)
-		x = Add(x, tap(gpt2.MLPOut.At(l), f.mlp(h.In("mlp"), f.layerNorm(h.In("ln_2"), x), l, tap)))
-		x = tap(gpt2.ResidPost.At(l), x)
+		// The two adjustments a block adds to the residual stream, x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)):
+		attnOut := tap(gpt2.AttnOut.At(l), f.attention(h.In("attn"), f.layerNorm(h.In("ln_1"), x), l, tap))
+		x = tap(gpt2.ResidMid.At(l), Add(x, attnOut))
+		mlpOut := tap(gpt2.MLPOut.At(l), f.mlp(h.In("mlp"), f.layerNorm(h.In("ln_2"), x), l, tap))
+		x = tap(gpt2.ResidPost.At(l), Add(x, mlpOut))
 	}
 	hidden = tap(gpt2.HiddenState.At(cfg.NLayer), f.layerNorm(ctx.In("ln_f"), x))
 	if opts.Logits {

@@ -1,4 +1,8 @@
-// Package taps captures what GPT-2's blocks write into the residual stream.
+// Package taps holds what GPT-2's blocks write into the residual stream —
+// TransformerLens's ActivationCache — as plain Go: the names of the tap
+// points, requests, results of host arrays fetched by name, taps files and the
+// tap cache. It does not import GoMLX: a program that only reads and analyses
+// taps links none of it. Package model runs the forward pass that fills them.
 //
 // A tap point is a named intermediate value of the forward pass (see
 // gpt2.Kind and gpt2.Point, where the names live). Names follow the Hugging
@@ -15,20 +19,17 @@
 //	h.{l}.attn.pattern   blocks.{l}.attn.hook_pattern      [H,T,T]
 //	h.{l}.mlp.act        blocks.{l}.mlp.hook_post          [T,I]
 //
-// The one path from a text to its taps, like TransformerLens's run_with_cache:
+// The one path from a text to its taps is package model:
 //
-//	job, err := taps.Prepare(ctx, taps.Source{Model: "gpt2-large"}, taps.Text(text),
-//		taps.Request{Points: []string{"h.*.attn.c_proj", "blocks.*.hook_mlp_out"}})
-//	res, err := job.RunCached(ctx, "")       // or job.Run(): no cache
+//	res, err := model.RunCached(ctx, model.Source{Model: "gpt2-large"}, taps.Text(text),
+//		taps.Request{Points: []string{"h.*.attn.c_proj", "blocks.*.hook_mlp_out"}}, taps.Cache{})
 //	attn, err := res.Get("h.*.attn.c_proj")  // [L,T,D]; res.Get("blocks.3.hook_mlp_out") is [T,D]
 //
-// Prepare tokenizes and checks the text, resolves the model and reads its
-// configuration before any weight is loaded; Run and RunCached load it and
-// run the forward pass once. With a model already loaded, Run(m, in, req) is
-// the same in one call, and a Capturer runs many texts on one compiled graph.
 // Only what the request names is materialized and transferred; a Reduction
-// computes something from whole stacks inside the graph — the per-token cosine
-// between attention and MLP adjustments, say — so that only the small result
-// leaves the device. RunCached keeps results in the tap cache, keyed by the
-// model files, the tokens and the request.
+// asks for something computed from whole stacks inside the graph — the
+// per-token cosine between attention and MLP adjustments, say — so that only
+// the small result leaves the device. The tap cache (Cache) keeps results
+// keyed by the model files, the tokens and the request (Key, made by NewKey
+// without loading any weight): later processes read them back in well under a
+// second, through Cache.Load alone when they must not run the model.
 package taps

@@ -13,33 +13,39 @@ const module = "github.com/gpt2taps/gpt2taps/"
 // may import (docs/architecture.md draws the same). A package missing here
 // fails the test: place it on the map first.
 var allowed = map[string][]string{
-	// Foundations: no project imports but their own.
+	// Foundations the product imports: no project imports but their own.
 	"internal/stfile":          nil,
 	"internal/atomicfile":      nil,
+	"internal/env":             nil,
 	"internal/hfcache":         {"internal/stfile"},
 	"internal/hfcache/hubtest": nil,
-	"pkg/backend":              {"internal/gemm"},
 	"internal/gemm":            nil,
+	"pkg/backend":              {"internal/gemm"},
 	"pkg/analysis":             nil,
 	// The data path.
-	"pkg/gpt2":      {"internal/stfile", "internal/hfcache"},
-	"pkg/taps":      {"pkg/gpt2", "pkg/backend", "internal/stfile"},
-	"pkg/viz":       {"pkg/analysis", "internal/atomicfile"},
-	"pkg/lesson":    {"pkg/gpt2", "pkg/taps", "pkg/analysis", "pkg/viz", "internal/atomicfile"},
-	"pkg/compare":   {"pkg/gpt2", "pkg/taps", "pkg/viz", "pkg/lesson", "pkg/backend", "internal/atomicfile"},
-	"pkg/nb":        {"pkg/gpt2", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/lesson", "pkg/backend"},
-	"pkg/nbcompare": {"pkg/compare", "pkg/nb"},
-	// Tools around it.
+	"pkg/gpt2":         {"internal/stfile"},
+	"pkg/checkpoints":  {"pkg/gpt2", "internal/hfcache", "internal/stfile"},
+	"pkg/taps":         {"pkg/gpt2", "pkg/checkpoints", "internal/stfile", "internal/env"},
+	"pkg/model":        {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/backend"},
+	"pkg/viz":          {"pkg/analysis", "internal/atomicfile"},
+	"pkg/viz/viztest":  {"pkg/analysis"},
+	"pkg/viz/explorer": {"pkg/analysis", "pkg/viz", "internal/atomicfile"},
+	"pkg/lesson":       {"pkg/gpt2", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "internal/atomicfile"},
+	"pkg/course":       {"pkg/gpt2", "pkg/taps", "pkg/analysis", "pkg/viz"},
+	"pkg/compare":      {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/model", "pkg/viz", "pkg/lesson", "pkg/backend", "internal/atomicfile", "internal/env"},
+	"pkg/nb":           {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "pkg/lesson", "pkg/compare", "internal/env"},
+	"pkg/nb/nbmodel":   {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/model", "pkg/lesson", "pkg/compare", "pkg/nb", "internal/env"},
+	// Harnesses around it: tests, measurements, the browser.
 	"tools/nbtest":      nil,
-	"tools/browsertest": {"tools/nbtest", "pkg/viz"},
-	"tools/testckpt":    {"pkg/gpt2"},
-	"tools/bench":       {"pkg/gpt2", "pkg/taps", "pkg/lesson", "pkg/analysis", "pkg/backend"},
-	"tools/gpucheck":    {"pkg/gpt2", "pkg/taps", "pkg/lesson", "pkg/analysis", "pkg/backend"},
+	"tools/browsertest": {"tools/nbtest", "pkg/viz/explorer"},
+	"tools/testckpt":    {"pkg/gpt2", "pkg/checkpoints"},
+	"tools/bench":       {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/model", "pkg/lesson", "pkg/analysis", "pkg/backend"},
+	"tools/gpucheck":    {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/model", "pkg/lesson", "pkg/analysis", "pkg/backend"},
 	"tools/layers":      nil,
 	"tools/matmulbench": {"pkg/backend"},
-	"cmd/gpt2taps":         {"*"},
-	"notebooks":            nil,
-	"docker":               nil,
+	"cmd/gpt2taps":      {"*"},
+	"notebooks":         nil,
+	"docker":            nil,
 }
 
 // TestImportsFollowTheDataPath lists every package's imports with `go list`
@@ -63,6 +69,29 @@ func TestImportsFollowTheDataPath(t *testing.T) {
 				continue
 			}
 			t.Errorf("%s imports %s, which is not on its list %v: keep the data path (docs/architecture.md) or change the map on purpose", pkg, dep, ok)
+		}
+	}
+}
+
+// readers are the packages a program that only reads, analyses and draws taps
+// imports (a notebook's analysis cells): they must link no GoMLX, so that such
+// a program builds and starts in a fraction of the time a capture does.
+var readers = []string{"pkg/gpt2", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "pkg/lesson", "pkg/nb"}
+
+// TestReadersLinkNoGoMLX lists the readers' dependencies with `go list -deps`
+// and fails on any GoMLX or gopjrt package among them.
+func TestReadersLinkNoGoMLX(t *testing.T) {
+	args := []string{"list", "-deps"}
+	for _, p := range readers {
+		args = append(args, module+p)
+	}
+	out, err := exec.Command("go", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "github.com/gomlx/gomlx") || strings.HasPrefix(dep, "github.com/gomlx/gopjrt") {
+			t.Errorf("a reader of taps (%s) links %s: keep GoMLX behind pkg/model", strings.Join(readers, ", "), dep)
 		}
 	}
 }
