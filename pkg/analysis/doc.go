@@ -16,13 +16,7 @@
 // across layers with the Benjamini–Hochberg procedure (Correlate, Pearson,
 // Spearman, BenjaminiHochberg).
 //
-// The course's other lessons add angles (AngleDegrees, AngleRadians,
-// LayerRotations, NeighbourAngles), Welch's t-test per layer with the same
-// FDR control (WelchTTest, WelchPerLayer), path lengths and their running sum
-// (PathLengths, CumulativeOverLayers), one PCA fitted on all states
-// (FitPCA, PCA.Project), mean trajectories and their distance
-// (MeanTrajectory, TrajectoryDistance) and seeded random pairs for controls
-// (RandomPairs); per-sentence means and spreads reuse PerLayer.
+// The course's other lessons (package course) use angles, welch, pathlength, pca and randompairs.go.
 //
 // Conventions follow numpy and scipy so that numbers can be checked against
 // the PyTorch reference: population standard deviation (ddof=0) for spreads,
