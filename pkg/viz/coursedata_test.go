@@ -43,3 +43,70 @@ func testRandomAngles(n int) []float64 {
 	}
 	return out
 }
+
+// testPositionPairs returns per-pair statistics of neighbour angles in
+// radians over 25 states: pair 0↔1 near 2.7 rad, the others near 1.2,
+// later pairs missing in short sentences (NaN at the end of pair 14).
+func testPositionPairs() []analysis.LayerStats {
+	rng := rand.New(rand.NewPCG(15, 16))
+	const states, pairs = 25, 15
+	out := make([]analysis.LayerStats, pairs)
+	for i := range pairs {
+		m := analysis.NewMatrix(states, courseSentences)
+		for l := range states {
+			base := 1.0 + 0.4*math.Sin(float64(l)/6) + 0.01*float64(i)
+			if i == 0 {
+				base = 2.5 + 0.2*float64(l)/states
+			}
+			if l == 0 {
+				base += 0.2
+			}
+			for s := range courseSentences {
+				m.Data[l*courseSentences+s] = base + 0.1*rng.NormFloat64()
+				if i == pairs-1 && s > 5 {
+					m.Data[l*courseSentences+s] = math.NaN()
+				}
+			}
+		}
+		out[i] = analysis.PerLayer(m)
+	}
+	return out
+}
+
+// testModels are the four GPT-2 sizes and their depths.
+var testModels = []struct {
+	name   string
+	layers int
+}{{"gpt2", 12}, {"gpt2-medium", 24}, {"gpt2-large", 36}, {"gpt2-xl", 48}}
+
+// testPaths returns per-model [layers, tokens] path lengths of a 340-token
+// text (token 0 ten times longer), and per token the last transition's
+// length and the predicted token's logit: negatively correlated in gpt2,
+// unrelated in the others.
+func testPaths() (paths []analysis.Matrix, last, logit [][]float64) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	const tokens = 340
+	for mi, m := range testModels {
+		p := analysis.NewMatrix(m.layers, tokens)
+		lx, ly := make([]float64, tokens), make([]float64, tokens)
+		for t := range tokens {
+			for l := range m.layers {
+				v := (3 + 2*rng.Float64()) * (1 + float64(l)/float64(m.layers))
+				if l == m.layers-1 {
+					v *= 4
+				}
+				if t == 0 {
+					v *= 10
+				}
+				p.Data[l*tokens+t] = v
+			}
+			lx[t] = p.Data[(m.layers-1)*tokens+t]
+			ly[t] = 10 + 3*rng.NormFloat64()
+			if mi == 0 {
+				ly[t] = 40 - 1.2*lx[t] + 2*rng.NormFloat64()
+			}
+		}
+		paths, last, logit = append(paths, p), append(last, lx), append(logit, ly)
+	}
+	return paths, last, logit
+}
