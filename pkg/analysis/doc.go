@@ -16,7 +16,7 @@
 // across layers with the Benjamini–Hochberg procedure (Correlate, Pearson,
 // Spearman, BenjaminiHochberg).
 //
-// The course's other lessons (package course) use angles, welch, pathlength, pca and randompairs.go.
+// The course's other lessons add angles, Welch's t-test, path lengths, PCA and random pairs (one file each).
 //
 // Conventions follow numpy and scipy so that numbers can be checked against
 // the PyTorch reference: population standard deviation (ddof=0) for spreads,

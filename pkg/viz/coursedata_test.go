@@ -110,3 +110,37 @@ func testPaths() (paths []analysis.Matrix, last, logit [][]float64) {
 	}
 	return paths, last, logit
 }
+
+// testStates returns lesson-4-like hidden states of the target: for each of
+// 3 words × 20 sentences × 25 layers a 64-dim vector (rows in that order,
+// word-major), on a shared curve through depth from which the words drift
+// apart with depth, " round" most.
+func testStates() (x analysis.Matrix, words []string, sentences, layers int) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	words = []string{" her", " him", " round"}
+	sentences, layers = 20, 25
+	const dim = 64
+	x = analysis.NewMatrix(len(words)*sentences*layers, dim)
+	dir := func(seed uint64) []float64 {
+		r := rand.New(rand.NewPCG(seed, 1))
+		v := make([]float64, dim)
+		for i := range v {
+			v[i] = r.NormFloat64()
+		}
+		return v
+	}
+	a, b, wd := dir(1), dir(2), [][]float64{dir(3), dir(4), dir(5)}
+	for w := range words {
+		for s := range sentences {
+			for l := range layers {
+				u := float64(l) / float64(layers-1)
+				row := x.Row((w*sentences+s)*layers + l)
+				sep := u * u * []float64{0.4, 0.6, 1.6}[w]
+				for i := range row {
+					row[i] = 3*u*a[i] + math.Sin(3*u)*b[i] + sep*wd[w][i] + 0.15*rng.NormFloat64()
+				}
+			}
+		}
+	}
+	return x, words, sentences, layers
+}

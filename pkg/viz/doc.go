@@ -13,6 +13,8 @@
 //   - ScatterGrid: the scatter plots behind those correlations, for a few
 //     layers (see ScatterLayers).
 //
+//   - The course's other lessons: LayerLines, Distribution, PositionPairLines, CumulativePaths, ModelScatter, Trajectories, Scree.
+//
 // The token explorer (CosineExplorer, StepExplorer) shows the same numbers on
 // the text itself: each token coloured by its value at a layer chosen with a
 // slider, its numbers and per-layer curve on hover or keyboard focus. It is
