@@ -49,15 +49,24 @@ func LayerRotations(hidden []float32, layers, tokens, dim int) (Matrix, error) {
 	if err := checkHidden(hidden, layers+1, tokens, dim); err != nil {
 		return Matrix{}, fmt.Errorf("layer rotations: %w", err)
 	}
+	return perTransition(hidden, layers, tokens, dim, func(prev, next []float32) float64 {
+		deg, _ := AngleDegrees(prev, next) // same width, not empty: checked above
+		return deg
+	}), nil
+}
+
+// perTransition applies f to every token's consecutive hidden states,
+// M[l, t] = f(h_l[t], h_{l+1}[t]), for a checked stack of layers+1 states.
+func perTransition(hidden []float32, layers, tokens, dim int, f func(prev, next []float32) float64) Matrix {
 	m := NewMatrix(layers, tokens)
 	plane := tokens * dim
 	for l := range layers {
 		for t := range tokens {
 			at := l*plane + t*dim
-			m.Data[l*tokens+t], _ = AngleDegrees(hidden[at:at+dim], hidden[at+plane:at+plane+dim])
+			m.Data[l*tokens+t] = f(hidden[at:at+dim], hidden[at+plane:at+plane+dim])
 		}
 	}
-	return m, nil
+	return m
 }
 
 // NeighbourAngles measures, in every hidden state, the angle in radians

@@ -25,15 +25,7 @@ func PathLengths(hidden []float32, layers, tokens, dim int) (Matrix, error) {
 	if err := checkHidden(hidden, layers+1, tokens, dim); err != nil {
 		return Matrix{}, fmt.Errorf("path lengths: %w", err)
 	}
-	m := NewMatrix(layers, tokens)
-	plane := tokens * dim
-	for l := range layers {
-		for t := range tokens {
-			at := l*plane + t*dim
-			m.Data[l*tokens+t] = distance(hidden[at+plane:at+plane+dim], hidden[at:at+dim])
-		}
-	}
-	return m, nil
+	return perTransition(hidden, layers, tokens, dim, distance), nil
 }
 
 // CumulativeOverLayers sums each column (token) of m down its rows (layers):

@@ -85,6 +85,12 @@ func LayerLines(series []LayerSeries, opts LayerLinesOptions) (*Figure, error) {
 
 // singlePanelFigure draws one plot with an optional title above and key below.
 func singlePanelFigure(width, height vg.Length, title string, p *plot.Plot, key []keyEntry) *Figure {
+	return panelsFigure(width, height, title, key, [][]*plot.Plot{{p}}, 0, 0)
+}
+
+// panelsFigure draws a grid of plots (drawPanels) with an optional title
+// above, which adds 0.4 inch to height, and an optional key below.
+func panelsFigure(width, height vg.Length, title string, key []keyEntry, grid [][]*plot.Plot, padX, padY vg.Length) *Figure {
 	if title != "" {
 		height += 0.4 * vg.Inch
 	}
@@ -92,7 +98,7 @@ func singlePanelFigure(width, height vg.Length, title string, p *plot.Plot, key 
 		c = draw.Crop(c, margin, -margin, margin, -margin)
 		c = drawFigureTitle(c, title)
 		c = drawKey(c, key)
-		drawPanels(c, [][]*plot.Plot{{p}}, 0, 0)
+		drawPanels(c, grid, padX, padY)
 	})
 }
 

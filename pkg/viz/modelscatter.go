@@ -59,14 +59,7 @@ func ModelScatter(panels []ScatterPanel, opts ModelScatterOptions) (*Figure, err
 	}
 	width := max(vg.Length(cols)*scatterPanelW, scatterMinWidth) + 0.3*vg.Inch
 	height := vg.Length(rows)*(scatterPanelH+0.2*vg.Inch) + 0.2*vg.Inch
-	if opts.Title != "" {
-		height += 0.4 * vg.Inch
-	}
-	return NewFigure(width, height, func(c draw.Canvas) {
-		c = draw.Crop(c, margin, -margin, margin, -margin)
-		c = drawFigureTitle(c, opts.Title)
-		drawPanels(c, grid, 0.3*vg.Inch, 0.3*vg.Inch)
-	}), nil
+	return panelsFigure(width, height, opts.Title, nil, grid, 0.3*vg.Inch, 0.3*vg.Inch), nil
 }
 
 // modelScatter is one panel of ModelScatter and its plotters (exposed to

@@ -68,15 +68,7 @@ func CumulativePaths(panels []PathPanel, opts PathOptions) (*Figure, error) {
 	}
 	width := max(vg.Length(cols)*4.2*vg.Inch, scatterMinWidth) + 0.3*vg.Inch
 	height := vg.Length(rows)*3.6*vg.Inch + 0.5*vg.Inch
-	if opts.Title != "" {
-		height += 0.4 * vg.Inch
-	}
-	return NewFigure(width, height, func(c draw.Canvas) {
-		c = draw.Crop(c, margin, -margin, margin, -margin)
-		c = drawFigureTitle(c, opts.Title)
-		c = drawKey(c, key)
-		drawPanels(c, grid, 0.4*vg.Inch, 0.35*vg.Inch)
-	}), nil
+	return panelsFigure(width, height, opts.Title, key, grid, 0.4*vg.Inch, 0.35*vg.Inch), nil
 }
 
 // pathPlot is one panel of CumulativePaths and its plotters (exposed to
