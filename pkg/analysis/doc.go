@@ -16,6 +16,8 @@
 // across layers with the Benjamini–Hochberg procedure (Correlate, Pearson,
 // Spearman, BenjaminiHochberg).
 //
+// The course's other lessons add angles, Welch's t-test, path lengths, PCA and random pairs (one file each).
+//
 // Conventions follow numpy and scipy so that numbers can be checked against
 // the PyTorch reference: population standard deviation (ddof=0) for spreads,
 // numpy.histogram's bin edges and closed last bin, and scipy.stats' t-based

@@ -12,6 +12,7 @@
 //     marked (part 2).
 //   - ScatterGrid: the scatter plots behind those correlations, for a few
 //     layers (see ScatterLayers).
+//   - The course's other lessons: LayerLines, Distribution, PositionPairLines, CumulativePaths, ModelScatter, Trajectories, Scree.
 //
 // The token explorer (CosineExplorer, StepExplorer) shows the same numbers on
 // the text itself: each token coloured by its value at a layer chosen with a
