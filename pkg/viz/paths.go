@@ -82,7 +82,7 @@ type pathPlot struct {
 // pathPanel builds one panel of CumulativePaths.
 func pathPanel(pp PathPanel, firstToken int) (pathPlot, error) {
 	m := pp.Cumulative
-	if err := checkMatrix("cumulative path lengths", m); err != nil {
+	if err := m.Check("cumulative path lengths"); err != nil {
 		return pathPlot{}, err
 	}
 	if firstToken < 0 || firstToken >= m.Cols {

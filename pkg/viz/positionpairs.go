@@ -15,7 +15,7 @@ import (
 // from dark purple through blue and green to yellow, without its black and
 // white ends so every colour shows on white.
 func orderScale(lo, hi float64) (colorScale, error) {
-	cols, err := sampleColorMap(moreland.Kindlmann(), paletteSize, 0.12, 0.85)
+	cols, err := SampleColorMap(moreland.Kindlmann(), paletteSize, 0.12, 0.85)
 	if err != nil {
 		return colorScale{}, err
 	}
