@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/gpt2taps/gpt2taps/internal/env"
 	"github.com/gpt2taps/gpt2taps/pkg/compare"
 )
 
@@ -33,7 +34,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("compare", stderr)
 	var models, files, builtins listFlag
 	fs.Var(&models, "model", "a model: Hub id or checkpoint directory; repeat or separate with commas (default $"+
-		compare.EnvModels+", else $GPT2TAPS_MODEL, else "+strings.Join(compare.DefaultModels(), ",")+")")
+		env.Models+", else $"+env.Model+", else "+strings.Join(compare.DefaultModels(), ",")+")")
 	fs.Var(&files, "text-file", "a text file, byte-exact, named after the file (- for standard input); repeatable")
 	fs.Var(&builtins, "builtin", "a built-in text: "+strings.Join(compare.TextNames(), ", ")+"; repeatable (default: all of them, unless --text-file is given)")
 	out := fs.String("out", "", "output directory for the figure and compare.json")

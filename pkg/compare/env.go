@@ -7,32 +7,26 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+	"github.com/gpt2taps/gpt2taps/internal/env"
 )
 
-// Environment variables that override the comparison's lists (for tests and classrooms). The lesson's
-// GPT2TAPS_MODEL, GPT2TAPS_TEXT_FILE and GPT2TAPS_CACHE keep their meaning: one model, one text, the tap cache.
+// Environment variables that override the comparison's lists (for tests and classrooms), read by internal/env.
+// The lesson's GPT2TAPS_MODEL, GPT2TAPS_TEXT_FILE and GPT2TAPS_CACHE keep their meaning: one model, one text, the
+// tap cache.
 const (
-	EnvModels   = "GPT2TAPS_MODELS"    // comma-separated models (Hub ids or directories) that replace the list
-	EnvTextsDir = "GPT2TAPS_TEXTS_DIR" // a directory whose *.txt files replace the list of texts
+	EnvModels   = env.Models   // GPT2TAPS_MODELS: comma-separated models (Hub ids or directories) that replace the list
+	EnvTextsDir = env.TextsDir // GPT2TAPS_TEXTS_DIR: a directory whose *.txt files replace the list of texts
 )
 
 // ModelsFromEnv returns models with the environment's override applied, and a one-line note saying which applied
 // ("" when none did): GPT2TAPS_MODELS replaces the list; else GPT2TAPS_MODEL replaces it with that one model.
 func ModelsFromEnv(models []string) ([]string, string) {
-	if v := strings.TrimSpace(os.Getenv(EnvModels)); v != "" {
-		var out []string
-		for _, m := range strings.Split(v, ",") {
-			if m = strings.TrimSpace(m); m != "" {
-				out = append(out, m)
-			}
-		}
-		if len(out) > 0 {
-			return out, fmt.Sprintf("%s is set: the models are %s", EnvModels, strings.Join(out, ", "))
-		}
+	v := env.Read()
+	if len(v.Models) > 0 {
+		return v.Models, fmt.Sprintf("%s is set: the models are %s", env.Models, strings.Join(v.Models, ", "))
 	}
-	if m := os.Getenv(lesson.EnvModel); m != "" {
-		return []string{m}, fmt.Sprintf("%s is set: the only model is %s (set %s to compare several)", lesson.EnvModel, m, EnvModels)
+	if v.Model != "" {
+		return []string{v.Model}, fmt.Sprintf("%s is set: the only model is %s (set %s to compare several)", env.Model, v.Model, env.Models)
 	}
 	return models, ""
 }
@@ -42,10 +36,11 @@ func ModelsFromEnv(models []string) ([]string, string) {
 // each named after its file); else GPT2TAPS_TEXT_FILE replaces it with that one file's text. Setting both is an
 // error, as are an unreadable directory, one without .txt files, or an empty file.
 func TextsFromEnv(texts []Text) ([]Text, string, error) {
-	dir, file := os.Getenv(EnvTextsDir), os.Getenv(lesson.EnvTextFile)
+	v := env.Read()
+	dir, file := v.TextsDir, v.TextFile
 	switch {
 	case dir != "" && file != "":
-		return nil, "", fmt.Errorf("both %s and %s are set: unset one of them", EnvTextsDir, lesson.EnvTextFile)
+		return nil, "", fmt.Errorf("both %s and %s are set: unset one of them", env.TextsDir, env.TextFile)
 	case dir != "":
 		paths, err := filepath.Glob(filepath.Join(dir, "*.txt"))
 		if err == nil && len(paths) == 0 {
@@ -56,24 +51,24 @@ func TextsFromEnv(texts []Text) ([]Text, string, error) {
 			}
 		}
 		if err != nil {
-			return nil, "", fmt.Errorf("%s: %w (put one .txt file per text there, or unset it)", EnvTextsDir, err)
+			return nil, "", fmt.Errorf("%s: %w (put one .txt file per text there, or unset it)", env.TextsDir, err)
 		}
 		sort.Strings(paths)
 		var out []Text
 		for _, p := range paths {
 			t, err := TextFromFile(p)
 			if err != nil {
-				return nil, "", fmt.Errorf("%s: %w", EnvTextsDir, err)
+				return nil, "", fmt.Errorf("%s: %w", env.TextsDir, err)
 			}
 			out = append(out, t)
 		}
-		return out, fmt.Sprintf("%s is set: the texts are the %d .txt files in %s", EnvTextsDir, len(out), dir), nil
+		return out, fmt.Sprintf("%s is set: the texts are the %d .txt files in %s", env.TextsDir, len(out), dir), nil
 	case file != "":
 		t, err := TextFromFile(file)
 		if err != nil {
-			return nil, "", fmt.Errorf("%s: %w (unset it to use the texts given in code)", lesson.EnvTextFile, err)
+			return nil, "", fmt.Errorf("%s: %w (unset it to use the texts given in code)", env.TextFile, err)
 		}
-		return []Text{t}, fmt.Sprintf("%s is set: the only text is %s", lesson.EnvTextFile, file), nil
+		return []Text{t}, fmt.Sprintf("%s is set: the only text is %s", env.TextFile, file), nil
 	}
 	return texts, "", nil
 }

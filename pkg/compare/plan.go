@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
@@ -32,8 +33,8 @@ func (o Options) log() io.Writer {
 
 // ModelPlan is what the plan knows of one model before anything runs.
 type ModelPlan struct {
-	Model    string        // the model argument
-	Label    string        // its name in tables and figures
+	Model    string               // the model argument
+	Label    string               // its name in tables and figures
 	Location checkpoints.Location // where its checkpoint is, or what a download would fetch
 	// Config is the model's shape: from its config.json when the checkpoint is here, else GPT-2's preset for
 	// GPT-2's own Hub ids; ConfigKnown is false for other models not downloaded yet.
@@ -156,11 +157,11 @@ func (p *Plan) planModel(ctx context.Context, model string) (ModelPlan, error) {
 			continue
 		}
 		for _, t := range p.Texts {
-			job, err := taps.Prepare(ctx, taps.Source{Model: dir, Offline: true}, t.Input(), lesson.Request())
+			key, err := taps.NewKey(ctx, dir, checkpoints.Options{Offline: true}, t.Input(), lesson.Request())
 			if err != nil {
 				return mp, fmt.Errorf("text %s on model %s: %w", t.Name, model, err)
 			}
-			if in, err := job.InCache(o.CacheDir); err == nil && in {
+			if in, err := (taps.Cache{Dir: o.CacheDir}).Has(key); err == nil && in {
 				mp.Cached++
 			}
 		}

@@ -7,7 +7,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 )
 
 // Write prints the plan: the texts with their token counts, each model with its shape and what it needs (in the

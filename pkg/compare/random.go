@@ -12,6 +12,8 @@ import (
 
 	"github.com/gofrs/flock"
 
+	"github.com/gpt2taps/gpt2taps/internal/env"
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
@@ -55,7 +57,7 @@ func EnsureRandomCheckpoint(ctx context.Context, dir string, cfg gpt2.Config, se
 		return path, false, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", false, fmt.Errorf("random checkpoint: %w: set %s to a writable directory", err, taps.EnvCache)
+		return "", false, fmt.Errorf("random checkpoint: %w: set %s to a writable directory", err, env.Cache)
 	}
 	lock := flock.New(path + ".lock")
 	if ok, err := lock.TryLockContext(ctx, 200*time.Millisecond); err != nil || !ok {

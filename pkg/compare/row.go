@@ -36,13 +36,14 @@ type Row struct {
 // newRow takes a row's numbers from the lesson's analysis.
 func newRow(a *lesson.Analysis) Row {
 	c := a.Claims
-	L, T, D := a.Taps.Dims()
+	cfg := a.Result.Config
+	L, T, D := cfg.NLayer, len(a.Result.IDs), cfg.NEmbd
 	r := Row{
 		Tokens: T, Layers: L, Width: D,
 		MiddleLayers: c.MiddleLayers, MiddleMean: c.MiddleMean, MiddleMaxAbsMean: c.MiddleMaxAbsMean,
 		FirstLayerMean: c.FirstLayerMean, LastLayerMean: c.LastLayerMean,
 		MiddleNearZero: c.MiddleNearZero, EdgesHigher: c.EdgesHigher, Holds: c.Holds,
-		Computed: a.Taps.Info.Computed,
+		Computed: a.Result.Info.Computed,
 	}
 	for l := range a.CosStats.Mean {
 		r.PerLayerMean = append(r.PerLayerMean, lesson.Num(a.CosStats.Mean[l]))

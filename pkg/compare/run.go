@@ -5,15 +5,16 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
 // Run computes every row of the plan: for each model, each text through the tap cache (the lesson's request, so
-// the lesson, its notebooks and the comparison share cached taps), the model loaded once for all its texts; then,
-// with the training control, the same on the random checkpoint of its shape, generated first if needed. It
-// writes a progress line per (model, text) with its time to the plan's log.
+// the lesson, its notebooks and the comparison share cached taps), the model loaded at most once for all its texts,
+// on the first one the cache does not hold; then, with the training control, the same on the random checkpoint of
+// its shape, generated first if needed. It writes a progress line per (model, text) with its time to the plan's log.
 func (p *Plan) Run(ctx context.Context) (*Comparison, error) {
 	// A model that is neither here nor downloadable fails now, not after the others ran.
 	for _, mp := range p.Models {
@@ -33,14 +34,15 @@ func (p *Plan) Run(ctx context.Context) (*Comparison, error) {
 	}
 	n, total := 0, len(p.Models)*p.passes()
 	for _, mp := range p.Models {
-		rows, job, err := p.runModel(ctx, mp, mp.Model, true, &n, total)
+		rows, key, err := p.runModel(ctx, mp, mp.Model, true, &n, total)
 		if err != nil {
 			return nil, err
 		}
 		c.Rows = append(c.Rows, rows...)
-		info := ModelInfo{Model: mp.Model, Label: mp.Label, Dir: job.Dir, NLayer: job.Config.NLayer, NEmbd: job.Config.NEmbd, NHead: job.Config.NHead}
+		cfg := key.Config
+		info := ModelInfo{Model: mp.Model, Label: mp.Label, Dir: key.Dir, NLayer: cfg.NLayer, NEmbd: cfg.NEmbd, NHead: cfg.NHead}
 		if p.Options.Random {
-			dir, _, err := EnsureRandomCheckpoint(ctx, RandomDir(p.Options.CacheDir), job.Config, RandomSeed, p.Options.log())
+			dir, _, err := EnsureRandomCheckpoint(ctx, RandomDir(p.Options.CacheDir), cfg, RandomSeed, p.Options.log())
 			if err != nil {
 				return nil, err
 			}
@@ -56,32 +58,51 @@ func (p *Plan) Run(ctx context.Context) (*Comparison, error) {
 	return c, nil
 }
 
-// runModel runs every text on one checkpoint (the model, or its random control), loading it at most once. It
-// returns the rows and the last job (its resolved directory and configuration).
-func (p *Plan) runModel(ctx context.Context, mp ModelPlan, model string, trained bool, n *int, total int) ([]Row, *taps.Job, error) {
+// runModel runs every text on one checkpoint ckpt (the model, or its random control) through the tap cache, opening
+// it on the first text the cache does not hold and keeping it open for the others, then closing it. It returns
+// the rows and the last text's key (the checkpoint's resolved directory and configuration).
+func (p *Plan) runModel(ctx context.Context, mp ModelPlan, ckpt string, trained bool, n *int, total int) ([]Row, taps.Key, error) {
 	o := p.Options
-	session := taps.NewSession()
-	defer session.Close()
-	src := taps.Source{Model: model, Backend: o.Backend, HFCache: o.HFCache, Offline: o.Offline, Log: o.log()}
+	src := model.Source{Model: ckpt, Backend: o.Backend, HFCache: o.HFCache, Offline: o.Offline, Log: o.log()}
+	hub := checkpoints.Options{CacheDir: o.HFCache, Offline: o.Offline, Progress: o.log()}
+	cache := taps.Cache{Dir: o.CacheDir, Log: o.log()}
+	var m *model.Model // opened on the first miss
+	defer func() {
+		if m != nil {
+			m.Close()
+		}
+	}()
 	weights := "trained"
 	if !trained {
 		weights = "random weights"
 	}
 	var rows []Row
-	var job *taps.Job
+	var key taps.Key
 	for _, t := range p.Texts {
 		start := time.Now()
 		var err error
-		if job, err = taps.Prepare(ctx, src, t.Input(), lesson.Request()); err != nil {
-			return nil, nil, fmt.Errorf("model %s, text %s: %w", mp.Model, t.Name, err)
+		if key, err = taps.NewKey(ctx, ckpt, hub, t.Input(), lesson.Request()); err != nil {
+			return nil, taps.Key{}, fmt.Errorf("model %s, text %s: %w", mp.Model, t.Name, err)
 		}
-		job.Session = session
-		a, err := analyze(ctx, job, o.CacheDir)
+		res, err := cache.Do(ctx, key, func() (*taps.Result, error) {
+			if m == nil {
+				opened, err := model.OpenKey(src, key)
+				if err != nil {
+					return nil, err
+				}
+				m = opened
+			}
+			return m.Run(taps.Tokens(key.Tokens), key.Request)
+		})
+		var a *lesson.Analysis
+		if err == nil {
+			a, err = lesson.Analyze(res)
+		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("model %s (%s), text %s: %w", mp.Model, weights, t.Name, err)
+			return nil, taps.Key{}, fmt.Errorf("model %s (%s), text %s: %w", mp.Model, weights, t.Name, err)
 		}
 		r := newRow(a)
-		r.Model, r.Label, r.Trained, r.Checkpoint, r.Text = mp.Model, mp.Label, trained, job.Dir, t.Name
+		r.Model, r.Label, r.Trained, r.Checkpoint, r.Text = mp.Model, mp.Label, trained, key.Dir, t.Name
 		r.Seconds = time.Since(start).Seconds()
 		rows = append(rows, r)
 		*n++
@@ -93,19 +114,5 @@ func (p *Plan) runModel(ctx context.Context, mp ModelPlan, model string, trained
 			*n, total, mp.Label, weights, t.Name, r.Tokens, how, r.Seconds,
 			float64(r.MiddleMean), float64(r.FirstLayerMean), float64(r.LastLayerMean), r.Holds)
 	}
-	return rows, job, nil
-}
-
-// analyze gets a job's taps through the tap cache and runs the lesson's analysis on them.
-func analyze(ctx context.Context, job *taps.Job, cacheDir string) (*lesson.Analysis, error) {
-	res, err := job.RunCached(ctx, cacheDir)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Finalize()
-	t, err := lesson.FromResult(res)
-	if err != nil {
-		return nil, err
-	}
-	return lesson.Analyze(t)
+	return rows, key, nil
 }

@@ -10,8 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+	"github.com/gpt2taps/gpt2taps/pkg/model"
+	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
 // tinyCheckpoint writes a random checkpoint of the given depth (width 32) into parent/name.
@@ -175,23 +178,19 @@ func TestRun(t *testing.T) {
 // checkAgainstLesson compares a row with lesson.Analyze of the same checkpoint and tokens, through the same cache.
 func checkAgainstLesson(t *testing.T, r Row, dir string, tx Text, cache string) {
 	t.Helper()
-	var tp *lesson.Taps
-	var err error
-	o := lesson.Options{Model: dir, Backend: "go", CacheDir: cache}
-	if tx.IDs == nil {
-		tp, err = lesson.Capture(context.Background(), tx.Text, o)
-	} else {
+	s := tx.Text
+	if tx.IDs != nil {
 		tok, _ := gpt2.NewTokenizer()
-		s, _ := tok.Decode(tx.IDs) // these ids re-tokenize to themselves
-		tp, err = lesson.Capture(context.Background(), s, o)
+		s, _ = tok.Decode(tx.IDs) // these ids re-tokenize to themselves
 	}
+	res, err := model.RunCached(context.Background(), model.Source{Model: dir, Backend: "go"}, taps.Text(s), lesson.Request(), taps.Cache{Dir: cache})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tp.Info.Computed {
+	if res.Info.Computed {
 		t.Errorf("%s on %s: the lesson computed the taps again instead of sharing the comparison's cache", tx.Name, dir)
 	}
-	a, err := lesson.Analyze(tp)
+	a, err := lesson.Analyze(res)
 	if err != nil {
 		t.Fatal(err)
 	}

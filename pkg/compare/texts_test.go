@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gpt2taps/gpt2taps/internal/env"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 )
@@ -89,20 +90,20 @@ func TestTextFromFile(t *testing.T) {
 }
 
 func TestEnvOverrides(t *testing.T) {
-	t.Setenv(EnvModels, "")
-	t.Setenv(lesson.EnvModel, "")
-	t.Setenv(EnvTextsDir, "")
-	t.Setenv(lesson.EnvTextFile, "")
+	t.Setenv(env.Models, "")
+	t.Setenv(env.Model, "")
+	t.Setenv(env.TextsDir, "")
+	t.Setenv(env.TextFile, "")
 	def := DefaultModels()
 	if got, note := ModelsFromEnv(def); !slices.Equal(got, def) || note != "" {
 		t.Errorf("no variables: %v, %q", got, note)
 	}
-	t.Setenv(lesson.EnvModel, "gpt2-xl")
-	if got, note := ModelsFromEnv(def); !slices.Equal(got, []string{"gpt2-xl"}) || !strings.Contains(note, lesson.EnvModel) {
+	t.Setenv(env.Model, "gpt2-xl")
+	if got, note := ModelsFromEnv(def); !slices.Equal(got, []string{"gpt2-xl"}) || !strings.Contains(note, env.Model) {
 		t.Errorf("GPT2TAPS_MODEL: %v, %q", got, note)
 	}
-	t.Setenv(EnvModels, " a, /b/c ,,")
-	if got, note := ModelsFromEnv(def); !slices.Equal(got, []string{"a", "/b/c"}) || !strings.Contains(note, EnvModels) {
+	t.Setenv(env.Models, " a, /b/c ,,")
+	if got, note := ModelsFromEnv(def); !slices.Equal(got, []string{"a", "/b/c"}) || !strings.Contains(note, env.Models) {
 		t.Errorf("GPT2TAPS_MODELS wins: %v, %q", got, note)
 	}
 
@@ -116,23 +117,23 @@ func TestEnvOverrides(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Setenv(EnvTextsDir, dir)
+	t.Setenv(env.TextsDir, dir)
 	got, note, err := TextsFromEnv(builtin)
-	if err != nil || len(got) != 2 || got[0].Name != "a" || got[1].Text != "Second." || !strings.Contains(note, EnvTextsDir) {
+	if err != nil || len(got) != 2 || got[0].Name != "a" || got[1].Text != "Second." || !strings.Contains(note, env.TextsDir) {
 		t.Errorf("GPT2TAPS_TEXTS_DIR: %+v, %q, %v", got, note, err)
 	}
-	t.Setenv(lesson.EnvTextFile, filepath.Join(dir, "a.txt"))
+	t.Setenv(env.TextFile, filepath.Join(dir, "a.txt"))
 	if _, _, err := TextsFromEnv(builtin); err == nil || !strings.Contains(err.Error(), "both") {
 		t.Errorf("both set: error %v", err)
 	}
-	t.Setenv(EnvTextsDir, "")
+	t.Setenv(env.TextsDir, "")
 	if got, _, err := TextsFromEnv(builtin); err != nil || len(got) != 1 || got[0].Text != "First." {
 		t.Errorf("GPT2TAPS_TEXT_FILE: %+v, %v", got, err)
 	}
-	t.Setenv(lesson.EnvTextFile, "")
+	t.Setenv(env.TextFile, "")
 	for _, bad := range []string{filepath.Join(dir, "missing"), t.TempDir()} {
-		t.Setenv(EnvTextsDir, bad)
-		if _, _, err := TextsFromEnv(builtin); err == nil || !strings.Contains(err.Error(), EnvTextsDir) {
+		t.Setenv(env.TextsDir, bad)
+		if _, _, err := TextsFromEnv(builtin); err == nil || !strings.Contains(err.Error(), env.TextsDir) {
 			t.Errorf("GPT2TAPS_TEXTS_DIR=%s: error %v", bad, err)
 		}
 	}

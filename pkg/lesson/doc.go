@@ -1,10 +1,10 @@
-// Package lesson runs the interpretability lesson end to end on top of the
-// other packages: it captures the taps of one (model, text) pair — once, into a
-// cache that later notebook cells and runs reload in well under a second —,
-// computes every number the lesson reports (Analyze → Summary, the content of
-// summary.json), checks the lesson's claims on them, and draws its figures.
+// Package lesson is the interpretability lesson end to end on top of the
+// other packages: what it taps (Request, defined once for the notebooks, the
+// command line, the benchmark and the GPU check), every number it reports
+// (Analyze → Summary, the content of summary.json), its claims checked on
+// those numbers, and its figures and token explorers.
 //
-// GoNB runs every notebook cell as a new process, so nothing survives between
-// cells but files: Capture is the one expensive step, and its result is keyed by
-// a fingerprint of the model files and the token ids.
+// It works on a taps.Result — from model.Run, model.RunCached or the tap
+// cache alone — and does not import GoMLX: a notebook cell that analyses or
+// draws cached taps links none of it.
 package lesson

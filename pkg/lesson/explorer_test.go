@@ -1,7 +1,6 @@
 package lesson_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
 var explorerData = regexp.MustCompile(`\nexplore\("g2tx-[0-9a-f]{16}", (\{.*?\})\);\n\}\)\(\);</script></div>`)
@@ -22,14 +22,7 @@ var explorerData = regexp.MustCompile(`\nexplore\("g2tx-[0-9a-f]{16}", (\{.*?\})
 // analysis's to the printed precision.
 func TestWriteExplorer(t *testing.T) {
 	ckpt := checkpoint(t, 3)
-	tp, err := lesson.Capture(context.Background(), text+"\n\n  The end.", lesson.Options{Model: ckpt, Backend: "go", CacheDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := lesson.Analyze(tp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tp, a := analyze(t, ckpt, text+"\n\n  The end.", taps.Cache{Dir: t.TempDir()})
 	path := filepath.Join(t.TempDir(), lesson.ExplorerFile)
 	if err := a.WriteExplorer(path); err != nil {
 		t.Fatal(err)
@@ -69,7 +62,7 @@ func TestWriteExplorer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	L, T, _ := tp.Dims()
+	L, T := tp.Config.NLayer, len(tp.IDs)
 	for l := range L {
 		for tok := range T {
 			got, _ := cos.ValueText("cos", l, tok)

@@ -14,8 +14,11 @@ import (
 	"testing"
 
 	"github.com/gpt2taps/gpt2taps/internal/stfile"
-	"github.com/gpt2taps/gpt2taps/tools/testckpt"
+	"github.com/gpt2taps/gpt2taps/pkg/analysis"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+	"github.com/gpt2taps/gpt2taps/pkg/model"
+	"github.com/gpt2taps/gpt2taps/pkg/taps"
+	"github.com/gpt2taps/gpt2taps/tools/testckpt"
 )
 
 // checkpoint writes a small random checkpoint and returns its directory.
@@ -23,27 +26,57 @@ func checkpoint(t *testing.T, layers int) string { return testckpt.Write(t, laye
 
 const text = "Nietzsche wrote that one must still have chaos in oneself to give birth to a dancing star."
 
+// capture gets the lesson's taps of text on the checkpoint ckpt, on the pure-Go
+// backend, through cache.
+func capture(ckpt, text string, cache taps.Cache) (*taps.Result, error) {
+	return model.RunCached(context.Background(), model.Source{Model: ckpt, Backend: "go"}, taps.Text(text), lesson.Request(), cache)
+}
+
+// analyze is capture followed by lesson.Analyze.
+func analyze(t *testing.T, ckpt, text string, cache taps.Cache) (*taps.Result, *lesson.Analysis) {
+	t.Helper()
+	res, err := capture(ckpt, text, cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := lesson.Analyze(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, a
+}
+
 func TestCaptureCachesAndReloads(t *testing.T) {
 	ckpt := checkpoint(t, 4)
 	var log bytes.Buffer
-	o := lesson.Options{Model: ckpt, Backend: "go", CacheDir: t.TempDir(), Log: &log}
-	first, err := lesson.Capture(context.Background(), text, o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cache := taps.Cache{Dir: t.TempDir(), Log: &log}
+	first, a1 := analyze(t, ckpt, text, cache)
 	if !first.Info.Computed || first.Info.CachePath == "" {
 		t.Fatalf("first capture: %+v; want computed and cached", first.Info)
 	}
-	second, err := lesson.Capture(context.Background(), text, o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	second, a2 := analyze(t, ckpt, text, cache)
 	if second.Info.Computed {
 		t.Fatal("second capture of the same text recomputed instead of loading the cache")
 	}
+	get := func(res *taps.Result, name string) []float32 {
+		a, err := res.Get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.Data
+	}
+	f32 := func(m analysis.Matrix) []float32 {
+		out := make([]float32, len(m.Data))
+		for i, v := range m.Data {
+			out[i] = float32(v)
+		}
+		return out
+	}
 	for name, pair := range map[string][2][]float32{
-		"attn": {first.Attn, second.Attn}, "mlp": {first.MLP, second.MLP},
-		"hidden": {first.Hidden, second.Hidden}, "cosine": {first.Cosine, second.Cosine},
+		"attn":   {get(first, "h.*.attn.c_proj"), get(second, "h.*.attn.c_proj")},
+		"mlp":    {get(first, "h.*.mlp.c_proj"), get(second, "h.*.mlp.c_proj")},
+		"hidden": {get(first, "hidden_states"), get(second, "hidden_states")},
+		"cosine": {f32(a1.Cosine), f32(a2.Cosine)},
 	} {
 		if len(pair[0]) == 0 || len(pair[0]) != len(pair[1]) {
 			t.Fatalf("%s: %d vs %d values", name, len(pair[0]), len(pair[1]))
@@ -58,7 +91,7 @@ func TestCaptureCachesAndReloads(t *testing.T) {
 		t.Errorf("tokens %q do not rejoin into the text", second.Tokens)
 	}
 	// Another text is another key.
-	third, err := lesson.Capture(context.Background(), text+" Again.", o)
+	third, err := capture(ckpt, text+" Again.", cache)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,34 +102,31 @@ func TestCaptureCachesAndReloads(t *testing.T) {
 
 func TestCaptureErrors(t *testing.T) {
 	ckpt := checkpoint(t, 1)
-	o := lesson.Options{Model: ckpt, Backend: "go", CacheDir: t.TempDir()}
+	cache := taps.Cache{Dir: t.TempDir()}
 	cases := []struct{ name, text, want string }{
 		{"empty", "", "no tokens"},
 		{"invalid UTF-8", "caf\xe9", "UTF-8"},
 		{"too long", strings.Repeat(" word", 1025), "1025 tokens but"},
 	}
 	for _, tc := range cases {
-		_, err := lesson.Capture(context.Background(), tc.text, o)
+		_, err := capture(ckpt, tc.text, cache)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
 		}
 	}
-	o.Model = filepath.Join(t.TempDir(), "missing")
-	if _, err := lesson.Capture(context.Background(), text, o); err == nil {
+	if _, err := capture(filepath.Join(t.TempDir(), "missing"), text, cache); err == nil {
 		t.Error("a missing model directory should fail")
 	}
 }
 
-// TestCosinesAgainstReference: the cached in-graph cosines equal the cosines of
-// the PyTorch reference's taps within 1e-5.
+// TestCosinesAgainstReference: the cosines lesson.Analyze computes on the host
+// from the cached taps equal the cosines of the PyTorch reference's taps within
+// 1e-5.
 func TestCosinesAgainstReference(t *testing.T) {
 	ckpt := checkpoint(t, 3)
-	tp, err := lesson.Capture(context.Background(), lesson.NietzscheText, lesson.Options{Model: ckpt, Backend: "go", CacheDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := make([]string, len(tp.IDs))
-	for i, id := range tp.IDs {
+	res, an := analyze(t, ckpt, lesson.NietzscheText, taps.Cache{Dir: t.TempDir()})
+	ids := make([]string, len(res.IDs))
+	for i, id := range res.IDs {
 		ids[i] = strconv.Itoa(id)
 	}
 	out := filepath.Join(t.TempDir(), "ref.safetensors")
@@ -113,7 +143,7 @@ func TestCosinesAgainstReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	L, T, D := tp.Dims()
+	L, T, D := res.Config.NLayer, len(res.IDs), res.Config.NEmbd
 	a, m := make([]float32, L*T*D), make([]float32, L*T*D)
 	if err := f.Float32s("attn.c_proj", a); err != nil {
 		t.Fatal(err)
@@ -128,7 +158,7 @@ func TestCosinesAgainstReference(t *testing.T) {
 			x, y := float64(a[i*D+d]), float64(m[i*D+d])
 			dot, na, nm = dot+x*y, na+x*x, nm+y*y
 		}
-		worst = math.Max(worst, math.Abs(dot/math.Sqrt(na*nm)-float64(tp.Cosine[i])))
+		worst = math.Max(worst, math.Abs(dot/math.Sqrt(na*nm)-an.Cosine.Data[i]))
 	}
 	t.Logf("%d tokens × %d layers: max |cosine − reference cosine| = %.3g", T, L, worst)
 	if worst > 1e-5 {
@@ -138,14 +168,7 @@ func TestCosinesAgainstReference(t *testing.T) {
 
 func TestAnalyzeSummary(t *testing.T) {
 	ckpt := checkpoint(t, 4)
-	tp, err := lesson.Capture(context.Background(), lesson.NietzscheText, lesson.Options{Model: ckpt, Backend: "go", CacheDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := lesson.Analyze(tp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, a := analyze(t, ckpt, lesson.NietzscheText, taps.Cache{Dir: t.TempDir()})
 	dir := t.TempDir()
 	written, notes, err := a.WriteReport(dir, []string{"png", "svg"})
 	if err != nil {
@@ -171,7 +194,7 @@ func TestAnalyzeSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	L, T, _ := tp.Dims()
+	L, T := res.Config.NLayer, len(res.IDs)
 	if s.NLayer != L || s.NTokens != T || len(s.Tokens) != T {
 		t.Errorf("n_layer %d, n_tokens %d, %d tokens; want %d, %d", s.NLayer, s.NTokens, len(s.Tokens), L, T)
 	}
@@ -186,16 +209,27 @@ func TestAnalyzeSummary(t *testing.T) {
 	if total != L*T {
 		t.Errorf("histogram counts sum to %d, want L·T = %d", total, L*T)
 	}
-	// Per-layer means and population stds recomputed here from the cosines.
+	// Per-layer means and population stds recomputed here from the cosines of
+	// the taps.
+	attn, err := res.Get("h.*.attn.c_proj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mlp, err := res.Get("h.*.mlp.c_proj")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for l := range L {
+		cos := make([]float64, T)
 		sum := 0.0
 		for tok := range T {
-			sum += float64(tp.Cosine[l*T+tok])
+			cos[tok] = analysis.Cosine(attn.Vec(l, tok), mlp.Vec(l, tok))
+			sum += cos[tok]
 		}
 		mean := sum / float64(T)
 		ss := 0.0
 		for tok := range T {
-			d := float64(tp.Cosine[l*T+tok]) - mean
+			d := cos[tok] - mean
 			ss += d * d
 		}
 		if math.Abs(float64(s.Cosine.PerLayerMean[l])-mean) > 1e-9 || math.Abs(float64(s.Cosine.PerLayerStd[l])-math.Sqrt(ss/float64(T))) > 1e-9 {
@@ -218,7 +252,7 @@ func TestAnalyzeSummary(t *testing.T) {
 // saying how many it needs.
 func TestShortTexts(t *testing.T) {
 	ckpt := checkpoint(t, 3)
-	o := lesson.Options{Model: ckpt, Backend: "go", CacheDir: t.TempDir()}
+	cache := taps.Cache{Dir: t.TempDir()}
 	for _, tc := range []struct {
 		text    string
 		skipped []string
@@ -229,14 +263,7 @@ func TestShortTexts(t *testing.T) {
 		{"Hi there, you", nil},
 	} {
 		t.Run(tc.text, func(t *testing.T) {
-			tp, err := lesson.Capture(context.Background(), tc.text, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, err := lesson.Analyze(tp)
-			if err != nil {
-				t.Fatal(err)
-			}
+			tp, a := analyze(t, ckpt, tc.text, cache)
 			written, notes, err := a.WriteReport(t.TempDir(), []string{"png"})
 			if err != nil {
 				t.Fatalf("%d tokens: %v", len(tp.IDs), err)
