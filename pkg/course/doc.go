@@ -23,7 +23,29 @@
 // are each a single token in every version.
 //
 // FindWord and FindWords locate the target's token among a sentence's token
-// strings. They take strings rather than token ids so that this package
-// does not depend on pkg/gpt2 (which imports GoMLX): pass
-// gpt2.Encoding.Tokens.
+// strings (gpt2.Encoding.Tokens, taps.Result.Tokens).
+//
+// Each lesson is one function from captured results (plain Go: this package
+// links no GoMLX) to a result struct whose JSON holds the numbers, and a
+// Figures method drawing it with package viz:
+//
+//	results, _ := m.RunBatch(inputs, course.HiddenRequest()) // or model.RunBatchCached
+//	rot, _ := course.Rotations(results, course.Target, course.Options{})        // lesson 1
+//	nb, _ := course.Neighbours(results, course.Target, course.Options{})        // lesson 2
+//	paths, _ := course.Paths([]course.ModelRun{{Model: "gpt2", Result: res}})   // lesson 3, course.PathRequest(L)
+//	tr, _ := course.Trajectories([]course.WordRuns{{Word: " her", Results: r0}, …}) // lesson 4
+//	course.WriteJSON("rotations.json", rot)
+//	figs, _ := rot.Figures(); course.SaveFigures(dir, figs)
+//
+// Choices the lessons make where the course leaves them open: spreads are
+// the population standard deviation over sentences (analysis.PerLayer; the
+// SEM is in the JSON too); the random controls draw DefaultPairs pairs with
+// DefaultSeed (Options); lesson 1's control pairs any two hidden vectors of
+// the batch (any sentence, state, token), lesson 2's baseline any two
+// distinct positions of one sentence, neither the target, measured at every
+// state; lesson 3 correlates over tokens PathFirstToken… (token 0, the
+// attention sink, left out); lesson 4 fits one PCA of TrajectoryComponents
+// components on every word × sentence × hidden state (embeddings to after
+// ln_f), and measures the words' distances in the full hidden space.
+// Undefined statistics (NaN) are null in the JSON (Series, Number).
 package course

@@ -31,7 +31,7 @@ var allowed = map[string][]string{
 	"pkg/viz/viztest":  {"pkg/analysis"},
 	"pkg/viz/explorer": {"pkg/analysis", "pkg/viz", "internal/atomicfile"},
 	"pkg/lesson":       {"pkg/gpt2", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "internal/atomicfile"},
-	"pkg/course":       {"pkg/gpt2", "pkg/taps", "pkg/analysis", "pkg/viz"},
+	"pkg/course":       {"pkg/gpt2", "pkg/taps", "pkg/analysis", "pkg/viz", "internal/atomicfile"},
 	"pkg/compare":      {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/model", "pkg/viz", "pkg/lesson", "pkg/backend", "internal/atomicfile", "internal/env"},
 	"pkg/nb":           {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "pkg/lesson", "pkg/compare", "internal/env"},
 	"pkg/nb/nbmodel":   {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/model", "pkg/lesson", "pkg/compare", "pkg/nb", "internal/env"},
