@@ -7,6 +7,8 @@
 //	GPT2TAPS_CACHE      the tap cache directory
 //	GPT2TAPS_MODELS     comma-separated models replacing a comparison's list (notebook 03)
 //	GPT2TAPS_TEXTS_DIR  a directory whose *.txt files replace a comparison's texts (notebook 03)
+//	GPT2TAPS_SERVER     "off" (or 0, false, no): captures never use a model server
+//	                    (package modelclient), each runs in a one-shot process
 //
 // GoMLX's GOMLX_BACKEND and the project's GPT2TAPS_MATMUL are read by package
 // backend, Hugging Face's HF_* variables by internal/hfcache, as those
@@ -25,6 +27,7 @@ const (
 	Cache    = "GPT2TAPS_CACHE"
 	Models   = "GPT2TAPS_MODELS"
 	TextsDir = "GPT2TAPS_TEXTS_DIR"
+	Server   = "GPT2TAPS_SERVER"
 )
 
 // Vars are the variables' values ("" or nil when unset).
@@ -34,6 +37,7 @@ type Vars struct {
 	Cache    string
 	Models   []string // the comma-separated list, trimmed, empty items dropped
 	TextsDir string
+	Server   string // GPT2TAPS_SERVER as set ("off" switches the model server off)
 }
 
 // Read reads the variables now.
@@ -43,6 +47,7 @@ func Read() Vars {
 		TextFile: os.Getenv(TextFile),
 		Cache:    os.Getenv(Cache),
 		TextsDir: os.Getenv(TextsDir),
+		Server:   os.Getenv(Server),
 	}
 	for _, m := range strings.Split(os.Getenv(Models), ",") {
 		if m = strings.TrimSpace(m); m != "" {

@@ -33,6 +33,8 @@ var allowed = map[string][]string{
 	"pkg/lesson":       {"pkg/gpt2", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "internal/atomicfile"},
 	"pkg/course":       {"pkg/gpt2", "pkg/taps", "pkg/analysis", "pkg/viz", "internal/atomicfile"},
 	"pkg/compare":      {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/model", "pkg/viz", "pkg/lesson", "pkg/backend", "internal/atomicfile", "internal/env"},
+	"pkg/modelclient":  {"pkg/gpt2", "pkg/taps", "internal/env"},
+	"pkg/modelserver":  {"pkg/gpt2", "pkg/taps", "pkg/model", "pkg/modelclient"},
 	"pkg/nb":           {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "pkg/lesson", "pkg/compare", "internal/env"},
 	"pkg/nb/nbmodel":   {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/model", "pkg/lesson", "pkg/compare", "pkg/nb", "internal/env"},
 	// Harnesses around it: tests, measurements, the browser.
@@ -76,7 +78,7 @@ func TestImportsFollowTheDataPath(t *testing.T) {
 // readers are the packages a program that only reads, analyses and draws taps
 // imports (a notebook's analysis cells): they must link no GoMLX, so that such
 // a program builds and starts in a fraction of the time a capture does.
-var readers = []string{"pkg/gpt2", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "pkg/lesson", "pkg/nb"}
+var readers = []string{"pkg/gpt2", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "pkg/lesson", "pkg/modelclient", "pkg/nb"}
 
 // TestReadersLinkNoGoMLX lists the readers' dependencies with `go list -deps`
 // and fails on any GoMLX or gopjrt package among them.
