@@ -26,28 +26,10 @@ const knownDTypes = "BOOL, U8, I8, I16, U16, F16, BF16, I32, U32, F32, F64, I64,
 // have exactly one element per encoded value. F16 subnormals, ±0, ±Inf and NaN are decoded exactly; BF16 is the
 // upper half of an F32, so its decoding is exact too.
 func ToFloat32(dtype string, raw []byte, dst []float32) error {
-	size, err := floatSize(dtype)
-	if err != nil {
+	if _, err := checkSizes(dtype, int64(len(raw)), len(dst)); err != nil {
 		return err
 	}
-	if len(raw) != size*len(dst) {
-		return fmt.Errorf("decode %s: %d bytes do not hold %d values of %d bytes", dtype, len(raw), len(dst), size)
-	}
-	switch dtype {
-	case "F32":
-		for i := range dst {
-			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
-		}
-	case "F16":
-		table := f16Table()
-		for i := range dst {
-			dst[i] = table[binary.LittleEndian.Uint16(raw[2*i:])]
-		}
-	case "BF16":
-		for i := range dst {
-			dst[i] = BF16ToFloat32(binary.LittleEndian.Uint16(raw[2*i:]))
-		}
-	}
+	convert(dtype, raw, dst)
 	return nil
 }
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// TestFloat32sFault checks that a file shrinking under its mapping gives an error, not a crash.
+// TestFloat32sFault checks that a file shrinking while open gives an error that says so, not a crash.
 func TestFloat32sFault(t *testing.T) {
 	const n = 1 << 16
 	path := filepath.Join(t.TempDir(), "x.safetensors")
@@ -25,7 +25,8 @@ func TestFloat32sFault(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = f.Float32s("w", make([]float32, n))
-	if err == nil || !strings.Contains(err.Error(), "memory fault") {
-		t.Errorf("Float32s on a shrunk file: error = %v, want a memory fault error", err)
+	if err == nil || !strings.Contains(err.Error(), `read tensor "w" from `+path) ||
+		!strings.Contains(err.Error(), "the file changed or shrank while in use; "+corrupt) {
+		t.Errorf("Float32s on a shrunk file: error = %v, want one saying the file changed or shrank", err)
 	}
 }

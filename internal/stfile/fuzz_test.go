@@ -121,8 +121,15 @@ func FuzzOpen(f *testing.F) {
 				t.Fatalf("tensor %q differs from what nlpodyssey/safetensors reads", name)
 			}
 			if dtype == "F32" || dtype == "F16" || dtype == "BF16" {
-				if err := file.Float32s(name, make([]float32, n/size)); err != nil {
+				got, want := make([]float32, n/size), make([]float32, n/size)
+				if err := file.Float32s(name, got); err != nil {
 					t.Fatalf("Float32s(%q): %v", name, err)
+				}
+				if err := stfile.ToFloat32(dtype, raw, want); err != nil {
+					t.Fatalf("ToFloat32(%q): %v", name, err)
+				}
+				if !slices.EqualFunc(got, want, func(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) }) {
+					t.Fatalf("Float32s(%q) differs from ToFloat32 of its bytes", name)
 				}
 			}
 			total += n

@@ -25,6 +25,8 @@ func (m *readMapping) bytes(off, n int64) ([]byte, error) {
 	return buf, nil
 }
 
+func (m *readMapping) readAt(p []byte, off int64) error { return readFull(m.f, p, off) }
+
 // release does nothing: the bytes returned by bytes are ordinary garbage-collected memory.
 func (m *readMapping) release(int64, int64) {}
 

@@ -10,29 +10,37 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// mmapping is a read-only shared memory mapping of a whole file.
+// mmapping is a read-only shared memory mapping of a whole file, and the file, kept open for readAt.
 type mmapping struct {
 	data []byte
+	f    *os.File
 }
 
-// newMapping maps the first size bytes of osf read-only and closes osf (the mapping outlives it).
+// newMapping maps the first size bytes of osf read-only; the mapping owns osf, which close closes.
 func newMapping(osf *os.File, size int64) (mapping, error) {
-	defer osf.Close()
 	if size == 0 {
-		return &mmapping{}, nil
+		return &mmapping{f: osf}, nil
 	}
 	if size > math.MaxInt {
+		osf.Close()
 		return nil, fmt.Errorf("file of %d bytes is too large to map on this platform", size)
 	}
 	data, err := unix.Mmap(int(osf.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_SHARED)
 	if err != nil {
+		osf.Close()
 		return nil, fmt.Errorf("mmap: %w", err)
 	}
-	return &mmapping{data: data}, nil
+	return &mmapping{data: data, f: osf}, nil
 }
 
 func (m *mmapping) bytes(off, n int64) ([]byte, error) {
 	return m.data[off : off+n : off+n], nil
+}
+
+// readAt reads from the file, not the mapping: the kernel copies from the page cache into p, without mapping the
+// file's pages into the process (each of which would cost a page fault, and then a release).
+func (m *mmapping) readAt(p []byte, off int64) error {
+	return readFull(m.f, p, off)
 }
 
 // release drops the pages covering [off, off+n) from the process. The range is widened to whole pages: a
@@ -48,10 +56,16 @@ func (m *mmapping) release(off, n int64) {
 }
 
 func (m *mmapping) close() error {
-	if m.data == nil {
-		return nil
+	var err error
+	if m.data != nil {
+		err = unix.Munmap(m.data)
+		m.data = nil
 	}
-	err := unix.Munmap(m.data)
-	m.data = nil
+	if m.f != nil {
+		if cerr := m.f.Close(); err == nil {
+			err = cerr
+		}
+		m.f = nil
+	}
 	return err
 }

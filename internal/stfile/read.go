@@ -22,7 +22,6 @@ import (
 	"math"
 	"math/bits"
 	"os"
-	"runtime/debug"
 	"slices"
 	"sort"
 	"strconv"
@@ -56,6 +55,7 @@ type tensorInfo struct {
 // mapping gives access to a file's bytes: memory-mapped on unix, read on demand elsewhere.
 type mapping interface {
 	bytes(off, n int64) ([]byte, error)
+	readAt(p []byte, off int64) error // reads exactly len(p) bytes at off, or fails
 	release(off, n int64)
 	close() error
 }
@@ -322,30 +322,6 @@ func (f *File) Release(name string) {
 	if t, ok := f.tensors[name]; ok && f.m != nil {
 		f.m.release(f.dataOff+t.begin, t.end-t.begin)
 	}
-}
-
-// Float32s decodes tensor name, of dtype F32, F16 or BF16, into dst (one element per value) and then releases its
-// pages. If the file shrinks while mapped, the fault becomes an error instead of a crash.
-func (f *File) Float32s(name string, dst []float32) (err error) {
-	raw, err := f.Bytes(name)
-	if err != nil {
-		return err
-	}
-	defer f.Release(name)
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			if _, isFault := r.(interface{ Addr() uintptr }); !isFault {
-				panic(r)
-			}
-			err = fmt.Errorf("read tensor %q from %s: memory fault (%v): the file changed or shrank while "+
-				"in use; %s", name, f.path, r, corrupt)
-		}
-	}()
-	if err := ToFloat32(f.tensors[name].dtype, raw, dst); err != nil {
-		return fmt.Errorf("tensor %q in %s: %w", name, f.path, err)
-	}
-	return nil
 }
 
 // Close unmaps the file. It is safe to call more than once.

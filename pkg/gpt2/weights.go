@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-
 	"github.com/gpt2taps/gpt2taps/internal/stfile"
 )
 
@@ -62,9 +61,11 @@ type LoadOptions struct {
 // Tensors stored as F32, F16 or BF16 are converted to F32; other dtypes are refused. A tensor holding NaN or ±Inf
 // is refused too, naming it: such a checkpoint is corrupt or diverged, and would only produce NaN activations.
 //
-// The whole checkpoint is checked (names, dtypes, shapes, file structure) before anything is converted. Files are
-// memory-mapped read-only and converted one tensor at a time; each tensor's mapped pages are released once it is
-// converted, so resident memory holds the F32 tensors plus about one tensor of mapped file.
+// The whole checkpoint is checked (names, dtypes, shapes, file structure) before anything is converted. Tensors are
+// then converted one at a time, a large one by several goroutines: each is read from its file with ordinary reads,
+// straight into its F32 destination when stored as F32, and checked for non-finite values chunk by chunk as it
+// arrives; no page of the files is mapped into the process, so resident memory holds the F32 tensors plus a few
+// hundred KiB per goroutine.
 func LoadWeights(dir string, cfg Config, opts LoadOptions) (*Weights, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("load GPT-2 weights from %s: %w", dir, err)
@@ -286,10 +287,14 @@ func (src wtSource) decodeInto(dst []float32) error {
 	if len(dst) != n {
 		return fmt.Errorf("load GPT-2 weights: tensor %q has %d elements, the destination %d", src.key, n, len(dst))
 	}
-	if err := src.file.Float32s(src.key, dst); err != nil {
+	finite, err := src.file.Float32sFinite(src.key, dst) // checked chunk by chunk as it decodes
+	if err != nil {
 		return fmt.Errorf("load GPT-2 weights: %w", err)
 	}
-	bad, nonFinite := -1, 0
+	if finite {
+		return nil
+	}
+	bad, nonFinite := -1, 0 // the rare corrupt tensor: find the culprits
 	for i, v := range dst {
 		if math.Float32bits(v)&0x7f800000 == 0x7f800000 { // exponent all ones: ±Inf or NaN
 			if bad < 0 {

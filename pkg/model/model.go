@@ -54,7 +54,7 @@ type Model struct {
 	Backend backends.Backend
 	Context *context.Context
 
-	choice    backend.Choice // how Backend was chosen, for reports
+	choice      backend.Choice // how Backend was chosen, for reports
 	ownsBackend bool
 
 	mu    sync.Mutex
@@ -102,8 +102,8 @@ func openDir(src Source, dir string) (*Model, error) {
 // Each weight is decoded to F32 straight into the backend's memory where the
 // backend shares buffers with the host (simplego, XLA CPU), or into one reused
 // scratch slice that is copied to the device (GPUs), so no second host copy of
-// the weights ever exists; the checkpoint's mapped pages are released tensor by
-// tensor.
+// the weights ever exists; the checkpoint is read, not mapped, so its pages do
+// not count in the process's memory (see gpt2.LoadWeights).
 func Load(dir string, b backends.Backend) (*Model, error) {
 	if b == nil {
 		return nil, fmt.Errorf("load %s: no backend given", dir)
