@@ -13,8 +13,8 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/gpt2taps/gpt2taps/tools/bench"
 	"github.com/gpt2taps/gpt2taps/pkg/backend"
+	"github.com/gpt2taps/gpt2taps/tools/bench"
 )
 
 // benchChildArg is the hidden first argument with which bench re-executes

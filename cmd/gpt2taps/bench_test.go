@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gpt2taps/gpt2taps/tools/bench"
 	"github.com/gpt2taps/gpt2taps/pkg/backend"
+	"github.com/gpt2taps/gpt2taps/tools/bench"
 )
 
 // benchChildEnv makes this test binary act as gpt2taps for the measurement

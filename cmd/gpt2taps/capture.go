@@ -7,8 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/gpt2taps/gpt2taps/internal/env"
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
@@ -22,7 +26,7 @@ func (m *modelFlags) register(fs interface {
 	StringVar(*string, string, string, string)
 	BoolVar(*bool, string, bool, string)
 }) {
-	m.model = os.Getenv("GPT2TAPS_MODEL")
+	m.model = env.Read().Model
 	fs.StringVar(&m.model, "model", m.model, "checkpoint directory (Hugging Face layout) or Hub id: gpt2, gpt2-medium, gpt2-large, gpt2-xl, org/name (default $GPT2TAPS_MODEL)")
 	fs.StringVar(&m.backend, "backend", "", "GoMLX backend: go, xla:cpu, xla:cuda, auto (default $GOMLX_BACKEND, else auto)")
 	fs.StringVar(&m.cacheDir, "hf-cache", "", "Hugging Face hub cache (default $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub)")
@@ -30,11 +34,16 @@ func (m *modelFlags) register(fs interface {
 }
 
 // source is where the chosen model runs; progress goes to stderr.
-func (m *modelFlags) source(stderr io.Writer) (taps.Source, error) {
+func (m *modelFlags) source(stderr io.Writer) (model.Source, error) {
 	if m.model == "" {
-		return taps.Source{}, usageError{"no model: give --model DIR or a Hub id such as gpt2-large (or set GPT2TAPS_MODEL)"}
+		return model.Source{}, usageError{"no model: give --model DIR or a Hub id such as gpt2-large (or set " + env.Model + ")"}
 	}
-	return taps.Source{Model: m.model, Backend: m.backend, HFCache: m.cacheDir, Offline: m.offline, Log: stderr}, nil
+	return model.Source{Model: m.model, Backend: m.backend, HFCache: m.cacheDir, Offline: m.offline, Log: stderr}, nil
+}
+
+// resolveOptions are the Hub options of the flags; progress goes to stderr.
+func (m *modelFlags) resolveOptions(stderr io.Writer) checkpoints.Options {
+	return checkpoints.Options{CacheDir: m.cacheDir, Offline: m.offline, Progress: stderr}
 }
 
 // checkOutputDir fails early, before any slow work, if path's directory cannot take the output file.
@@ -77,24 +86,35 @@ func runCapture(args []string, stdout, stderr io.Writer) error {
 	if err := checkOutputDir(*out); err != nil {
 		return err
 	}
-	job, err := taps.Prepare(context.Background(), src, taps.Text(s), taps.Request{Points: splitList(*tapList), Logits: *logits})
+	// Everything about the inputs is checked before any weight is loaded: the
+	// text tokenized, the model resolved, the tokens and taps checked against
+	// its configuration.
+	req := taps.Request{Points: splitList(*tapList), Logits: *logits}
+	key, err := taps.NewKey(context.Background(), src.Model, mf.resolveOptions(stderr), taps.Text(s), req)
 	if err != nil {
 		return withModelHint(err)
 	}
-	res, err := job.Run()
+	start := time.Now()
+	m, err := model.OpenKey(src, key)
 	if err != nil {
 		return err
 	}
+	res, err := m.Run(taps.Tokens(key.Tokens), key.Request)
+	m.Close() // the result is on the host: free the weights before writing it
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
 	meta := map[string]string{
 		"model":     mf.model,
-		"model_dir": job.Dir,
+		"model_dir": key.Dir,
 		"backend":   res.Info.Backend,
 		"producer":  "gpt2taps capture",
 	}
 	if err := taps.WriteFile(*out, res, meta); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "captured %d tokens × %d layers (loading included) in %.2fs; wrote %s\n", len(res.IDs), job.Config.NLayer, res.Info.Elapsed.Seconds(), *out)
+	fmt.Fprintf(stderr, "captured %d tokens × %d layers (loading included) in %.2fs; wrote %s\n", len(res.IDs), key.Config.NLayer, elapsed.Seconds(), *out)
 	return nil
 }
 

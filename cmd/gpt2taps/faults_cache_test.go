@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
 
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
@@ -67,47 +66,57 @@ func readSummary(t *testing.T, e *faultEnv, name string) []byte {
 	return data
 }
 
-// expectValidCache checks that the cache file reads back, checksums and all, with the reference cosines.
-func expectValidCache(t *testing.T, path string, cosine []float32) {
+// expectValidCache checks that the cache file reads back, checksums and all, with the reference taps: every
+// tensor of the reference, bit for bit, and no other.
+func expectValidCache(t *testing.T, path string, want map[string][]float32) {
+	t.Helper()
+	got := cachedTaps(t, path)
+	if len(got) != len(want) {
+		t.Fatalf("the cache file holds %d tensors, want the reference's %d", len(got), len(want))
+	}
+	for name, w := range want {
+		g, ok := got[name]
+		if !ok {
+			t.Fatalf("the cache file has no %s tensor", name)
+		}
+		if len(g) != len(w) {
+			t.Fatalf("cached %s has %d values, want %d", name, len(g), len(w))
+		}
+		for i := range g {
+			if g[i] != w[i] {
+				t.Fatalf("cached %s value %d is %v, want %v", name, i, g[i], w[i])
+			}
+		}
+	}
+}
+
+// referenceTaps reads the taps of a valid cache file: at least the lesson's three stacks.
+func referenceTaps(t *testing.T, path string) map[string][]float32 {
+	t.Helper()
+	taps := cachedTaps(t, path)
+	for _, name := range []string{"attn.c_proj", "mlp.c_proj", "hidden_states"} {
+		if len(taps[name]) == 0 {
+			t.Fatalf("%s has no %s tensor", path, name)
+		}
+	}
+	return taps
+}
+
+// cachedTaps reads every float tensor of a cache file, stacks by kind name and reductions by name.
+func cachedTaps(t *testing.T, path string) map[string][]float32 {
 	t.Helper()
 	f, err := taps.ReadFile(path)
 	if err != nil {
 		t.Fatalf("the cache file is not valid: %v", err)
 	}
-	got, ok := f.Result.Reduced["cosine"]
-	if !ok {
-		t.Fatalf("the cache file has no cosine tensor")
+	out := map[string][]float32{}
+	for k, s := range f.Result.Stacks {
+		out[k.String()] = slices.Clone(s.Data)
 	}
-	var vals []float32
-	if err := tensors.ConstFlatData(got, func(flat []float32) { vals = slices.Clone(flat) }); err != nil {
-		t.Fatal(err)
+	for name, a := range f.Result.Reduced {
+		out[name] = slices.Clone(a.Data)
 	}
-	if len(vals) != len(cosine) {
-		t.Fatalf("cached cosine has %d values, want %d", len(vals), len(cosine))
-	}
-	for i := range vals {
-		if vals[i] != cosine[i] {
-			t.Fatalf("cached cosine %d is %v, want %v", i, vals[i], cosine[i])
-		}
-	}
-}
-
-// referenceCosine reads the cosines of a valid cache file.
-func referenceCosine(t *testing.T, path string) []float32 {
-	t.Helper()
-	f, err := taps.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cos, ok := f.Result.Reduced["cosine"]
-	if !ok {
-		t.Fatalf("%s has no cosine tensor", path)
-	}
-	var vals []float32
-	if err := tensors.ConstFlatData(cos, func(flat []float32) { vals = slices.Clone(flat) }); err != nil {
-		t.Fatal(err)
-	}
-	return vals
+	return out
 }
 
 // TestCorruptTapCache damages the cached taps between lesson runs: the next run reports the damage, recomputes,
@@ -127,7 +136,7 @@ func TestCorruptTapCache(t *testing.T) {
 	e := newFaultEnv(t)
 	expectSuccess(t, lessonRun(t, e, ckpt, e.tapCache, "first"))
 	path := cacheFile(t, e.tapCache)
-	cosine := referenceCosine(t, path)
+	ref := referenceTaps(t, path)
 	want := readSummary(t, e, "first")
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -151,7 +160,7 @@ func TestCorruptTapCache(t *testing.T) {
 			if !bytes.Equal(readSummary(t, e, "again"), want) {
 				t.Errorf("summary.json after recomputing differs from the first run's")
 			}
-			expectValidCache(t, path, cosine)
+			expectValidCache(t, path, ref)
 			expectNothingLeft(t, []string{e.root})
 		})
 	}
@@ -215,7 +224,7 @@ func TestConcurrentLessonProcesses(t *testing.T) {
 	cacheDir := filepath.Join(e.root, "shared-cache")
 	expectSuccess(t, lessonRun(t, e, ckpt, cacheDir, "reference"))
 	path := cacheFile(t, cacheDir)
-	cosine := referenceCosine(t, path)
+	ref := referenceTaps(t, path)
 	want := readSummary(t, e, "reference")
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
@@ -270,6 +279,6 @@ func TestConcurrentLessonProcesses(t *testing.T) {
 	if computed != 1 {
 		t.Errorf("%d processes computed the taps, want exactly 1", computed)
 	}
-	expectValidCache(t, path, cosine)
+	expectValidCache(t, path, ref)
 	expectNothingLeft(t, []string{e.root})
 }

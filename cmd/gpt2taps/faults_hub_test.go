@@ -22,7 +22,7 @@ import (
 	"time"
 )
 
-// fakeHub serves one model repository the way the Hugging Face Hub does for ResolveModel and go-huggingface: the
+// fakeHub serves one model repository the way the Hugging Face Hub does for checkpoints.Resolve and go-huggingface: the
 // revision API (/api/models/<id>/revision/<rev>?blobs=true) and file downloads (/<id>/resolve/<commit>/<file>,
 // HEAD and GET). model.safetensors is an LFS file (checked by sha256), config.json a plain git file (checked by
 // its git blob id).

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/gpt2taps/gpt2taps/internal/stfile"
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )

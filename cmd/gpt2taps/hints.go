@@ -1,7 +1,7 @@
 package main
 
 import (
-	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 )
 
 // Hints in gpt2taps's own terms. The packages say what is wrong and what to do in neutral terms (a local

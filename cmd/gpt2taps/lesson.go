@@ -6,8 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+	"github.com/gpt2taps/gpt2taps/pkg/model"
+	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
 // runLesson runs part 1 and part 2 of the lesson end to end and writes every
@@ -37,17 +40,23 @@ func runLesson(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	o := lesson.Options{Model: mf.model, Backend: mf.backend, CacheDir: *cacheDir, HFCache: mf.cacheDir, Offline: mf.offline, Log: stderr}
-	t, err := lesson.Capture(context.Background(), s, o)
+	name := mf.model
+	if name == "" {
+		name = lesson.DefaultModel
+	}
+	src := model.Source{Model: name, Backend: mf.backend, HFCache: mf.cacheDir, Offline: mf.offline, Log: stderr}
+	start := time.Now()
+	res, err := model.RunCached(context.Background(), src, taps.Text(s), lesson.Request(), taps.Cache{Dir: *cacheDir, Log: stderr})
 	if err != nil {
 		return withModelHint(err)
 	}
+	elapsed := time.Since(start)
 	how := "computed"
-	if !t.Info.Computed {
+	if !res.Info.Computed {
 		how = "loaded from the tap cache"
 	}
-	fmt.Fprintf(stderr, "taps of %d tokens × %d layers %s in %.2fs (%s)\n", len(t.IDs), t.Config.NLayer, how, t.Info.Elapsed.Seconds(), t.Info.CachePath)
-	a, err := lesson.Analyze(t)
+	fmt.Fprintf(stderr, "taps of %d tokens × %d layers %s in %.2fs (%s)\n", len(res.IDs), res.Config.NLayer, how, elapsed.Seconds(), res.Info.CachePath)
+	a, err := lesson.Analyze(res)
 	if err != nil {
 		return err
 	}

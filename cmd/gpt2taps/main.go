@@ -9,6 +9,8 @@
 //	gpt2taps lesson            --model M [--text-file F | --text "…"] --out DIR [--format png,svg] [--cache DIR]
 //	gpt2taps notebooks         --model M --out DIR [--notebooks notebooks] [--text-file F] [--cache DIR]
 //	gpt2taps compare           [--model M]… [--text-file F]… [--builtin NAME]… --out DIR [--format png,svg] [--cache DIR] [--random-control=false] [--plan]
+//	gpt2taps course            --lesson rotations|neighbours|paths|trajectories|1-4 [--model M]… [--sentences F] [--word W]… [--text-file F | --text "…"] --out DIR [--seed S] [--pairs N] [--cache DIR]
+//	gpt2taps serve             --socket S [--backend B] [--idle 10m] | --once [--backend B]
 //
 // --text-file - reads standard input. --model is a checkpoint directory in
 // Hugging Face layout or a Hub id (gpt2, gpt2-medium, gpt2-large, gpt2-xl,
@@ -40,6 +42,8 @@ var commands = map[string]command{
 	"bench":             {"time capture against the PyTorch reference, the matmul floor and the notebook path", runBench},
 	"notebooks":         {"execute the lesson notebooks headless and save the executed copies", runNotebooks},
 	"compare":           {"the lesson across texts and models, with a random-weights control: figure and compare.json", runCompare},
+	"course":            {courseSummary, runCourse},
+	"serve":             {"keep one model loaded for notebook cells behind a Unix socket (started by pkg/modelclient)", runServe},
 }
 
 // usageError marks errors in the command line (exit status 2).

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 )
 

@@ -4,57 +4,80 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
+	"github.com/gpt2taps/gpt2taps/pkg/backend"
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
-// loadForJob prepares the job's lesson run (taps.Prepare: tokens and every
-// check) and loads its model, timing the load.
-func loadForJob(ctx context.Context, job Job, log io.Writer) (*taps.Job, *gpt2.Model, *JobResult, error) {
-	j, err := taps.Prepare(ctx, taps.Source{Model: job.Model, Backend: job.Backend, Offline: true}, taps.Text(job.Text), lesson.Request())
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	start := time.Now()
-	m, choice, err := j.Load()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	res := &JobResult{Backend: choice.Name, Tokens: len(j.Encoding.IDs), LoadSeconds: seconds(time.Since(start)), LoadPeakRSS: PeakRSS()}
-	fmt.Fprintf(log, "bench: loaded %s in %.1fs on %s\n", job.Model, res.LoadSeconds, choice)
-	return j, m, res, nil
+// loaded is a job's model on its backend, with the lesson's tokens.
+type loaded struct {
+	m      *model.Model
+	choice backend.Choice
+	key    taps.Key // the model resolved, the text tokenized and everything checked
 }
 
-// captureRun returns a function that runs one lesson capture with c.
-func captureRun(c *taps.Capturer, in taps.Input) func() error {
+// input is the job's tokens, tokenized once.
+func (l *loaded) input() taps.Input { return taps.Tokens(l.key.Tokens) }
+
+// close frees the model and its backend.
+func (l *loaded) close() {
+	l.m.Close()
+	l.choice.Backend.Finalize()
+}
+
+// loadForJob checks the job's lesson run (taps.NewKey: tokens, model and
+// request, before any weight is loaded) and loads its model, timing the load.
+func loadForJob(ctx context.Context, job Job, log io.Writer) (*loaded, *JobResult, error) {
+	key, err := taps.NewKey(ctx, job.Model, checkpoints.Options{Offline: true}, taps.Text(job.Text), lesson.Request())
+	if err != nil {
+		return nil, nil, err
+	}
+	start := time.Now()
+	choice, err := backend.New(job.Backend)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := model.Load(key.Dir, choice.Backend)
+	if err != nil {
+		choice.Backend.Finalize()
+		return nil, nil, err
+	}
+	res := &JobResult{Backend: choice.Name, Tokens: len(key.Tokens.IDs), LoadSeconds: seconds(time.Since(start)), LoadPeakRSS: PeakRSS()}
+	fmt.Fprintf(log, "bench: loaded %s in %.1fs on %s\n", job.Model, res.LoadSeconds, choice)
+	return &loaded{m: m, choice: choice, key: key}, res, nil
+}
+
+// captureRun returns a function that runs one lesson capture on l's model:
+// the model compiles the request's graph on the first run and reuses it.
+func captureRun(l *loaded) func() error {
+	in, req := l.input(), l.key.Request
 	return func() error {
-		r, err := c.Run(in)
+		r, err := l.m.Run(in, req)
 		if err != nil {
 			return err
 		}
-		return releaseResult(r)
+		return checkResult(r, l.m.Config, len(l.key.Tokens.IDs))
 	}
 }
 
-// runCaptureJob times taps capture runs with the lesson's request, on the
-// job's matmul kernel.
+// runCaptureJob times captures with the lesson's request, on the job's matmul
+// kernel.
 func runCaptureJob(ctx context.Context, job Job, prof *profiler, log io.Writer) (*JobResult, error) {
-	j, m, res, err := loadForJob(ctx, job, log)
+	l, res, err := loadForJob(ctx, job, log)
 	if err != nil {
 		return nil, err
 	}
-	defer m.Finalize()
+	defer l.close()
 	if res.Matmul, res.MatmulDescription, err = checkKernel(res.Backend, job.Matmul); err != nil {
 		return nil, err
 	}
-	c, err := taps.NewCapturer(m, j.Request)
-	if err != nil {
-		return nil, err
-	}
-	it := &timed{name: "capture", run: captureRun(c, j.Input())}
+	it := &timed{name: "capture", run: captureRun(l)}
 	if err := timeRuns(ctx, job.Warmup, job.Repeat, prof, log, it); err != nil {
 		return nil, err
 	}
@@ -62,20 +85,24 @@ func runCaptureJob(ctx context.Context, job Job, prof *profiler, log io.Writer) 
 	return res, nil
 }
 
-// releaseResult checks that a capture returned the lesson's outputs and frees
-// them, as a caller that is done with them would.
-func releaseResult(r *taps.Result) error {
-	if len(r.Stacks) != 3 || r.Reduced[lesson.CosineName] == nil {
-		return fmt.Errorf("capture returned %d stacks and reductions %v, want the lesson's 3 stacks and the cosine", len(r.Stacks), len(r.Reduced))
+// checkResult checks that a capture of T tokens returned the lesson's outputs
+// (lesson.Request): its three stacks, whole, with nothing else.
+func checkResult(r *taps.Result, cfg gpt2.Config, T int) error {
+	want := map[gpt2.Kind][]int{
+		gpt2.AttnOut:     {cfg.NLayer, T, cfg.NEmbd},
+		gpt2.MLPOut:      {cfg.NLayer, T, cfg.NEmbd},
+		gpt2.HiddenState: {cfg.NLayer + 1, T, cfg.NEmbd},
 	}
-	for _, s := range r.Stacks {
-		if err := s.Tensor.FinalizeAll(); err != nil {
-			return err
+	if len(r.Stacks) != len(want) || len(r.Reduced) != 0 || r.Logits != nil {
+		return fmt.Errorf("capture returned %d stacks, %d reductions and logits %v, want the lesson's 3 stacks only", len(r.Stacks), len(r.Reduced), r.Logits != nil)
+	}
+	for k, dims := range want {
+		s, ok := r.Stacks[k]
+		if !ok {
+			return fmt.Errorf("capture returned no %s stack, want the lesson's 3 stacks", k)
 		}
-	}
-	for _, t := range r.Reduced {
-		if err := t.FinalizeAll(); err != nil {
-			return err
+		if !slices.Equal(s.Dims, dims) || len(s.Data) != product(dims) {
+			return fmt.Errorf("capture returned %s %v with %d values, want %v", k, s.Dims, len(s.Data), dims)
 		}
 	}
 	return nil

@@ -13,7 +13,7 @@ import (
 
 	"github.com/gpt2taps/gpt2taps/pkg/backend"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
-	"github.com/gpt2taps/gpt2taps/pkg/taps"
+	"github.com/gpt2taps/gpt2taps/pkg/model"
 )
 
 // MatmulFLOPs is the number of floating-point operations (2 per
@@ -44,7 +44,7 @@ type Floor struct {
 
 // NewFloor prepares the floor of m's forward pass on T tokens. The
 // activations are random with the given seed. Call Finalize when done.
-func NewFloor(m *gpt2.Model, T int, seed uint64) (*Floor, error) {
+func NewFloor(m *model.Model, T int, seed uint64) (*Floor, error) {
 	if T < 1 || T > m.Config.NPositions {
 		return nil, fmt.Errorf("floor: %d tokens, the model takes 1 to %d", T, m.Config.NPositions)
 	}
@@ -180,24 +180,20 @@ type KernelRounds struct {
 func runFloorJob(ctx context.Context, job Job, prof *profiler, log io.Writer) (*JobResult, error) {
 	prev := backend.Matmul()
 	defer func() { _ = backend.SetMatmul(prev) }()
-	j, m, res, err := loadForJob(ctx, job, log)
+	l, res, err := loadForJob(ctx, job, log)
 	if err != nil {
 		return nil, err
 	}
-	defer m.Finalize()
+	defer l.close()
 	kernels, err := floorKernels(res.Backend, job.Kernels)
 	if err != nil {
 		return nil, err
 	}
-	f, err := NewFloor(m, len(j.Encoding.IDs), 1)
+	f, err := NewFloor(l.m, len(l.key.Tokens.IDs), 1)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Finalize()
-	c, err := taps.NewCapturer(m, j.Request)
-	if err != nil {
-		return nil, err
-	}
 	var items []*timed
 	for _, k := range kernels {
 		use, label := func() error { return nil }, ""
@@ -206,7 +202,7 @@ func runFloorJob(ctx context.Context, job Job, prof *profiler, log io.Writer) (*
 		}
 		items = append(items,
 			&timed{name: "matmul floor" + label, before: use, run: f.Run},
-			&timed{name: "capture beside the floor" + label, before: use, run: captureRun(c, j.Input())})
+			&timed{name: "capture beside the floor" + label, before: use, run: captureRun(l)})
 	}
 	if err := timeRuns(ctx, job.Warmup, job.Repeat, prof, log, items...); err != nil {
 		return nil, err

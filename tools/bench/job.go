@@ -14,18 +14,20 @@ type Kind string
 
 // The child measurements.
 const (
-	// KindCapture loads the model once, warms up, then times taps capture
-	// runs with the lesson's request (lesson.Request).
+	// KindCapture loads the model once (model.Load), warms up, then times
+	// captures (Model.Run, the compiled graph reused) with the lesson's
+	// request (lesson.Request).
 	KindCapture Kind = "capture"
 	// KindFloor loads the model and times the backend on exactly the forward
 	// pass's matrix multiplications (see Floor), round by round beside
 	// captures, with every matmul kernel of Job.Kernels (see kernels.go).
 	KindFloor Kind = "matmul-floor"
 	// KindNotebookCold is the notebook's capture cell on an empty tap cache:
-	// lesson.Capture, which loads the model, runs it and stores the taps.
+	// model.RunCached with lesson.Request, which opens the model, runs it and
+	// stores the taps.
 	KindNotebookCold Kind = "notebook-cold"
 	// KindNotebookWarm is a notebook analysis cell on a warm tap cache:
-	// lesson.Capture (a cache hit) then lesson.Analyze.
+	// model.RunCached (a cache hit) then lesson.Analyze.
 	KindNotebookWarm Kind = "notebook-warm"
 )
 
@@ -56,7 +58,8 @@ type JobResult struct {
 	Kind    Kind   `json:"kind"`
 	Backend string `json:"backend"` // the backend that ran
 	Tokens  int    `json:"tokens"`
-	// LoadSeconds is the time gpt2.Load took (capture, floor).
+	// LoadSeconds is the time starting the backend and model.Load took
+	// (capture, floor).
 	LoadSeconds float64 `json:"load_s,omitempty"`
 	// LoadPeakRSS is the process's peak RSS right after loading, in bytes.
 	LoadPeakRSS int64 `json:"load_peak_rss_bytes,omitempty"`

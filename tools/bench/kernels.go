@@ -93,7 +93,7 @@ func simdUnavailable() string {
 // useMatmul makes this process's pure-Go backends use kernel ("" leaves the
 // choice alone) for a job: backend.SetMatmul now, and GPT2TAPS_MATMUL for the
 // backends the job creates (backend.New applies it, e.g. in the notebook's
-// lesson.Capture). restore puts the variable back.
+// model.RunCached). restore puts the variable back.
 func useMatmul(kernel string) (restore func(), err error) {
 	if kernel == "" {
 		return func() {}, nil

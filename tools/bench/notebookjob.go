@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+	"github.com/gpt2taps/gpt2taps/pkg/model"
+	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
 // runNotebookJob does what a notebook cell does in its own process: the
@@ -17,38 +19,50 @@ func runNotebookJob(ctx context.Context, job Job, prof *profiler, log io.Writer)
 	if job.CacheDir == "" {
 		return nil, errors.New("no tap cache directory given")
 	}
-	o := lesson.Options{Model: job.Model, Backend: job.Backend, CacheDir: job.CacheDir, Offline: true, Log: log}
+	src := model.Source{Model: job.Model, Backend: job.Backend, Offline: true, Log: log}
+	cache := taps.Cache{Dir: job.CacheDir, Log: log}
 	if err := prof.start(); err != nil {
 		return nil, err
 	}
 	start := time.Now()
-	t, err := lesson.Capture(ctx, job.Text, o)
+	res, err := model.RunCached(ctx, src, taps.Text(job.Text), lesson.Request(), cache)
 	if err != nil {
 		return nil, err
 	}
 	cold := job.Kind == KindNotebookCold
-	if t.Info.Computed != cold {
+	if res.Info.Computed != cold {
 		if cold {
-			return nil, fmt.Errorf("the tap cache %s was not cold: the taps came from %s; give an empty cache directory", job.CacheDir, t.Info.CachePath)
+			return nil, fmt.Errorf("the tap cache %s was not cold: the taps came from %s; give an empty cache directory", job.CacheDir, res.Info.CachePath)
 		}
 		return nil, fmt.Errorf("the tap cache %s was not warm: the forward pass ran; run the capture cell (%s) first", job.CacheDir, KindNotebookCold)
 	}
+	var a *lesson.Analysis
 	if !cold {
-		if _, err := lesson.Analyze(t); err != nil {
+		if a, err = lesson.Analyze(res); err != nil {
 			return nil, err
 		}
 	}
 	d := seconds(time.Since(start))
 	prof.stop()
-	kernel, description, err := checkKernel(t.Info.Backend, job.Matmul)
+	kernel, description, err := checkKernel(res.Info.Backend, job.Matmul)
 	if err != nil {
 		return nil, err
 	}
-	L, T, _ := t.Dims()
-	if len(t.Cosine) != L*T {
-		return nil, fmt.Errorf("the notebook's taps hold %d cosines, want %d×%d", len(t.Cosine), L, T)
+	// The capture cell's taps must hold what the analysis cells need: analyze
+	// them here too, untimed.
+	if a == nil {
+		if a, err = lesson.Analyze(res); err != nil {
+			return nil, err
+		}
+	}
+	L, T := res.Config.NLayer, len(res.IDs)
+	if a.Cosine.Rows != L || a.Cosine.Cols != T {
+		return nil, fmt.Errorf("the notebook's taps give %d×%d cosines, want %d×%d", a.Cosine.Rows, a.Cosine.Cols, L, T)
+	}
+	if err := a.Cosine.Check("the notebook's cosine"); err != nil {
+		return nil, err
 	}
 	fmt.Fprintf(log, "bench: notebook %s cell: %.2fs\n", map[bool]string{true: "capture (cold cache)", false: "analysis (warm cache)"}[cold], d)
-	return &JobResult{Backend: t.Info.Backend, Tokens: T, FirstSeconds: d, Timing: NewTiming([]float64{d}), Computed: t.Info.Computed,
+	return &JobResult{Backend: res.Info.Backend, Tokens: T, FirstSeconds: d, Timing: NewTiming([]float64{d}), Computed: res.Info.Computed,
 		Matmul: kernel, MatmulDescription: description}, nil
 }

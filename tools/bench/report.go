@@ -203,7 +203,7 @@ func (r *ModelReport) isPreset(name string) bool {
 // The issue-6 target capture / floor ≤ 1.15 was set, and met, with the stock
 // kernel, whose matrix products were ~90% of a capture. The SIMD kernel makes
 // them several times faster while the rest of the capture (layer norms,
-// softmax, GELU, the taps and their cosine) stays as it was, so its
+// softmax, GELU, the taps) stays as it was, so its
 // capture / floor is much larger by construction, although the capture is
 // faster: the target stays with the stock kernel, and the SIMD kernel's value
 // is recorded without one. Its goals are the issue-11 targets instead.

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
@@ -147,15 +148,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	return rep, nil
 }
 
-// model is one checkpoint to measure.
-type model struct {
+// checkpoint is one model to measure.
+type checkpoint struct {
 	name, dir string
 }
 
 // checkpoints resolves the presets (generating their random checkpoints),
 // the smoke checkpoint and the given directories.
-func (o Options) checkpoints() ([]model, error) {
-	var out []model
+func (o Options) checkpoints() ([]checkpoint, error) {
+	var out []checkpoint
 	gen := func(name string, cfg gpt2.Config) error {
 		dir := filepath.Join(o.WorkDir, name+"-seed"+strconv.FormatInt(o.Seed, 10))
 		start := time.Now()
@@ -166,7 +167,7 @@ func (o Options) checkpoints() ([]model, error) {
 		if written {
 			fmt.Fprintf(o.Log, "bench: wrote a random %s checkpoint to %s in %.1fs\n", name, dir, time.Since(start).Seconds())
 		}
-		out = append(out, model{name: name, dir: dir})
+		out = append(out, checkpoint{name: name, dir: dir})
 		return nil
 	}
 	if o.Smoke {
@@ -184,7 +185,7 @@ func (o Options) checkpoints() ([]model, error) {
 		}
 	}
 	for _, dir := range o.Models {
-		out = append(out, model{name: filepath.Base(filepath.Clean(dir)), dir: dir})
+		out = append(out, checkpoint{name: filepath.Base(filepath.Clean(dir)), dir: dir})
 	}
 	return out, nil
 }
@@ -200,16 +201,16 @@ type runner struct {
 }
 
 // measure runs every side on one model.
-func (r *runner) measure(ctx context.Context, m model) (*ModelReport, error) {
+func (r *runner) measure(ctx context.Context, m checkpoint) (*ModelReport, error) {
 	// The one path from text to taps checks the text against the model and
 	// gives the tokens that every side runs on.
-	job, err := taps.Prepare(ctx, taps.Source{Model: m.dir, Offline: true}, taps.Text(r.o.Text), lesson.Request())
+	key, err := taps.NewKey(ctx, m.dir, checkpoints.Options{Offline: true}, taps.Text(r.o.Text), lesson.Request())
 	if err != nil {
 		return nil, err
 	}
-	cfg, T := job.Config, len(job.Encoding.IDs)
+	cfg, T := key.Config, len(key.Tokens.IDs)
 	idsPath := filepath.Join(r.tmp, m.name+"-ids.json")
-	idsJSON, _ := json.Marshal(job.Encoding.IDs)
+	idsJSON, _ := json.Marshal(key.Tokens.IDs)
 	if err := os.WriteFile(idsPath, idsJSON, 0o644); err != nil {
 		return nil, err
 	}

@@ -84,7 +84,7 @@ func Markdown(w io.Writer, r *Report) error {
 			}
 		}
 		row("**"+kernelTitle(r, kernel)+"**", func(ModelReport) string { return "" })
-		row("Go capture (forward pass + taps + cosine), own process", kr(func(_ ModelReport, k *KernelReport) string { return formatTiming(k.Capture.Timing) }))
+		row("Go capture (forward pass + taps), own process", kr(func(_ ModelReport, k *KernelReport) string { return formatTiming(k.Capture.Timing) }))
 		row("Go first capture (builds and compiles the graph); model load", kr(func(_ ModelReport, k *KernelReport) string {
 			return formatSeconds(k.Capture.FirstSeconds) + "; " + formatSeconds(k.Capture.LoadSeconds)
 		}))

@@ -39,8 +39,8 @@ func TestMarkdown(t *testing.T) {
 		"| 36 layers × 1280, 774 M params, F32 3.10 GB, 500 GFLOP of matmuls |",
 		"| **stock kernel: GoMLX simplego's own** | | |",
 		"| **SIMD kernel: gpt2taps SIMD GEMM (AVX2+FMA)** | | |",
-		"| Go capture (forward pass + taps + cosine), own process | 50.0 s [48.0–55.0 s] | 40.0 s |",
-		"| Go capture (forward pass + taps + cosine), own process | 12.0 s [11.0–13.0 s] | 10.0 s |",
+		"| Go capture (forward pass + taps), own process | 50.0 s [48.0–55.0 s] | 40.0 s |",
+		"| Go capture (forward pass + taps), own process | 12.0 s [11.0–13.0 s] | 10.0 s |",
 		"| 56.0 s; 3.20 s |",
 		"| 9.09× (no target here) | 10.00× (no target here) |",                           // stock
 		"| 2.18× (target ≤ 3: met; stretch ≤ 2: **not met**) | 2.50× (no target here) |", // simd

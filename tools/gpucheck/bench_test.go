@@ -10,10 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gpt2taps/gpt2taps/tools/gpucheck"
+	"github.com/gpt2taps/gpt2taps/pkg/backend"
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
+	"github.com/gpt2taps/gpt2taps/tools/gpucheck"
 )
 
 var (
@@ -25,8 +28,9 @@ var (
 // benchSeed is the seed of the random gpt2-large checkpoint.
 const benchSeed = 1
 
-// BenchmarkCaptureGPT2Large times the lesson's capture (attention and MLP
-// writes, hidden states, in-graph cosine; all copied to the host) of the
+// BenchmarkCaptureGPT2Large times the GPU check's capture (gpucheck.Request:
+// the lesson's attention and MLP writes and hidden states, and their cosine
+// computed in the graph; all copied to the host) of the
 // lesson's ~340-token text on a random gpt2-large checkpoint, generated on
 // the spot (3.1 GB, about 15 s) unless -gpucheck.dir already holds it. The
 // first capture, which compiles the graph, is timed apart. Run it with a
@@ -39,9 +43,9 @@ func BenchmarkCaptureGPT2Large(b *testing.B) {
 	if *benchLayers > 0 {
 		cfg.NLayer = *benchLayers
 	}
-	model := fmt.Sprintf("random gpt2-large, seed %d", benchSeed)
+	name := fmt.Sprintf("random gpt2-large, seed %d", benchSeed)
 	if cfg.NLayer != 36 {
-		model = fmt.Sprintf("random gpt2-large cut to %d of its 36 layers, seed %d", cfg.NLayer, benchSeed)
+		name = fmt.Sprintf("random gpt2-large cut to %d of its 36 layers, seed %d", cfg.NLayer, benchSeed)
 	}
 	root := *benchDir
 	if root == "" {
@@ -51,36 +55,40 @@ func BenchmarkCaptureGPT2Large(b *testing.B) {
 	if err := ensureCheckpoint(b, dir, cfg); err != nil {
 		b.Fatal(err)
 	}
-	job, err := taps.Prepare(context.Background(), taps.Source{Model: dir, Backend: *backendName, Offline: true},
-		taps.Text(lesson.NietzscheText), lesson.Request())
+	req := gpucheck.Request()
+	key, err := taps.NewKey(context.Background(), dir, checkpoints.Options{Offline: true}, taps.Text(lesson.NietzscheText), req)
 	if err != nil {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	m, choice, err := job.Load()
+	choice, err := backend.New(*backendName)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer m.Finalize()
+	defer choice.Backend.Finalize()
+	m, err := model.Load(key.Dir, choice.Backend)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
 	load := time.Since(start)
-	start = time.Now()
-	c, err := taps.NewCapturer(m, job.Request)
+	b.Logf("loaded %s in %.1fs on %s", dir, load.Seconds(), choice)
+	in := taps.Tokens(key.Tokens)
+	first, err := gpucheck.TimedCapture(m, in, req) // compiles the graph, which m keeps for the runs after
 	if err != nil {
 		b.Fatal(err)
 	}
-	in := job.Input()
-	if _, err := gpucheck.TimedCapture(c, in); err != nil {
-		b.Fatal(err)
+	taken := slices.Clone(req.Points)
+	for _, r := range req.Reductions {
+		taken = append(taken, r.Name)
 	}
-	first := time.Since(start)
 	timing := gpucheck.Timing{
-		Backend: choice.Name, Device: choice.Device(), Model: model, Checkpoint: dir,
-		Layers: cfg.NLayer, Embd: cfg.NEmbd, IDs: job.Encoding.IDs,
-		Taps:  append(slices.Clone(job.Request.Points), lesson.CosineName),
+		Backend: choice.Name, Device: choice.Device(), Model: name, Checkpoint: dir,
+		Layers: cfg.NLayer, Embd: cfg.NEmbd, IDs: key.Tokens.IDs, Taps: taken,
 		LoadS: load.Seconds(), FirstS: first.Seconds(),
 	}
 	for b.Loop() {
-		d, err := gpucheck.TimedCapture(c, in)
+		d, err := gpucheck.TimedCapture(m, in, req)
 		if err != nil {
 			b.Fatal(err)
 		}

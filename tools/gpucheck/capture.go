@@ -1,56 +1,52 @@
 package gpucheck
 
 import (
-	"fmt"
 	"time"
 
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
+// CosineName names the cosine reduction of Request.
+const CosineName = "cosine"
+
+// Request is what the GPU check captures: the lesson's taps (lesson.Request)
+// and, computed inside the graph, the per-(layer, token) cosine of the
+// attention and MLP adjustments (taps.CosineReduction), so that the check
+// covers a reduction on the device too and the timed capture is the one
+// torch_bench.py times (stacks and cosine, on the host).
+func Request() taps.Request {
+	req := lesson.Request()
+	req.Reductions = append(req.Reductions, taps.CosineReduction(CosineName, gpt2.AttnOut, gpt2.MLPOut))
+	return req
+}
+
 // Tensors returns every tensor of a capture result by its taps-file name
-// ("attn.c_proj", "mlp.c_proj", "hidden_states", reductions by name, "logits"),
-// as float32 values copied to the host.
+// ("attn.c_proj", "mlp.c_proj", "hidden_states", reductions by name,
+// "logits"). The slices share the result's memory.
 func Tensors(res *taps.Result) map[string][]float32 {
 	out := map[string][]float32{}
 	for k, s := range res.Stacks {
-		out[k.String()] = s.Float32()
+		out[k.String()] = s.Data
 	}
-	for name, t := range res.Reduced {
-		out[name] = tensors.MustCopyFlatData[float32](t)
+	for name, a := range res.Reduced {
+		out[name] = a.Data
 	}
 	if res.Logits != nil {
-		out["logits"] = tensors.MustCopyFlatData[float32](res.Logits)
+		out["logits"] = res.Logits.Data
 	}
 	return out
 }
 
-// TimedCapture runs c on in and waits until every output is on the host, as a
-// caller of the capture would; it then frees the outputs (device memory
-// included) and returns how long that took.
-func TimedCapture(c *taps.Capturer, in taps.Input) (time.Duration, error) {
+// TimedCapture runs req on in with m, as a caller of the capture would, and
+// returns how long it took until every output was on the host (Model.Run
+// returns host arrays; the device's outputs are freed by then).
+func TimedCapture(m *model.Model, in taps.Input, req taps.Request) (time.Duration, error) {
 	start := time.Now()
-	res, err := c.Run(in)
-	if err != nil {
+	if _, err := m.Run(in, req); err != nil {
 		return 0, err
 	}
-	outputs := make([]*tensors.Tensor, 0, len(res.Stacks)+len(res.Reduced)+1)
-	for _, s := range res.Stacks {
-		outputs = append(outputs, s.Tensor)
-	}
-	for _, t := range res.Reduced {
-		outputs = append(outputs, t)
-	}
-	if res.Logits != nil {
-		outputs = append(outputs, res.Logits)
-	}
-	for _, t := range outputs {
-		if err := t.ConstBytes(func([]byte) {}); err != nil {
-			return 0, fmt.Errorf("capture: copy to host: %w", err)
-		}
-	}
-	elapsed := time.Since(start)
-	res.Finalize()
-	return elapsed, nil
+	return time.Since(start), nil
 }

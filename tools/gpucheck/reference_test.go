@@ -1,7 +1,6 @@
 package gpucheck_test
 
 import (
-	"context"
 	_ "embed"
 	"encoding/json"
 	"flag"
@@ -13,11 +12,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gpt2taps/gpt2taps/tools/gpucheck"
 	"github.com/gpt2taps/gpt2taps/pkg/analysis"
+	"github.com/gpt2taps/gpt2taps/pkg/backend"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
+	"github.com/gpt2taps/gpt2taps/tools/gpucheck"
 )
 
 // The stored test case and the taps the PyTorch reference computed for it;
@@ -48,9 +49,10 @@ func referencePython() string {
 	return "/usr/bin/python3"
 }
 
-// TestReferenceTaps captures the lesson's taps of the stored case on the
-// chosen backend and compares them with the taps the PyTorch reference
-// computed for the same checkpoint and tokens.
+// TestReferenceTaps captures the lesson's taps of the stored case, and their
+// cosine computed in the graph (gpucheck.Request), on the chosen backend and
+// compares them with the taps the PyTorch reference computed for the same
+// checkpoint and tokens, and with analysis.CosineMatrix of those.
 func TestReferenceTaps(t *testing.T) {
 	data, refFile := caseJSON, writeTemp(t, "reference_taps.safetensors", referenceTaps)
 	if *update {
@@ -64,17 +66,18 @@ func TestReferenceTaps(t *testing.T) {
 	if err := c.WriteCheckpoint(dir); err != nil {
 		t.Fatal(err)
 	}
-	job, err := taps.Prepare(context.Background(), taps.Source{Model: dir, Backend: *backendName, Offline: true}, taps.IDs(c.IDs), lesson.Request())
+	choice, err := backend.New(*backendName)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, choice, err := job.Load()
+	defer choice.Backend.Finalize()
+	m, err := model.Load(dir, choice.Backend)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Finalize()
+	defer m.Close()
 	t.Logf("backend %s", choice)
-	res, err := taps.Run(m, job.Input(), job.Request)
+	res, err := m.Run(taps.IDs(c.IDs), gpucheck.Request())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,9 +93,9 @@ func TestReferenceTaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want[lesson.CosineName] = make([]float32, len(cos.Data))
+	want[gpucheck.CosineName] = make([]float32, len(cos.Data))
 	for i, v := range cos.Data {
-		want[lesson.CosineName][i] = float32(v)
+		want[gpucheck.CosineName][i] = float32(v)
 	}
 	diffs, err := gpucheck.Compare(gpucheck.Tensors(res), want)
 	if err != nil {

@@ -3,8 +3,9 @@ package gpucheck
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/gpt2taps/gpt2taps/pkg/analysis"
 	"os"
+
+	"github.com/gpt2taps/gpt2taps/pkg/analysis"
 )
 
 // Timing is what the capture benchmark measured, written as JSON for
