@@ -120,6 +120,7 @@ func TestFindWord(t *testing.T) {
 		{"missing", "We called them twice.", " her", -1, "is missing"},
 		{"inside hers", "The book is hers now.", " her", -1, `occurs only inside a longer word (" hers")`},
 		{"inside here", "Come here now.", " her", -1, `occurs only inside a longer word (" here")`},
+		{"a longer word that starts with the word token", "The hermit left.", " her", -1, `occurs only inside a longer word (" her" + "mit")`},
 		{"twice", "Tell her to call her mother.", " her", -1, "is 2 tokens (at [1 4])"},
 		{"first", " her turn came.", " her", -1, "is the first token"},
 		{"no leading space", "Her turn came.", " her", -1, "is missing"},

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // WordError says why a word's token could not be found in a tokenized
@@ -37,7 +39,8 @@ func (e *WordError) Error() string {
 func FindWord(sentence int, tokens []string, word string) (int, error) {
 	var at []int
 	for i, t := range tokens {
-		if t == word {
+		// A token equal to the word but followed by letters (" her" + "mit") is the start of a longer word.
+		if t == word && (i+1 == len(tokens) || !continuesWord(tokens[i+1])) {
 			at = append(at, i)
 		}
 	}
@@ -58,7 +61,13 @@ func FindWord(sentence int, tokens []string, word string) (int, error) {
 	whole := wholeWordIndices(text, word)
 	if len(whole) == 0 {
 		if strings.Contains(text, word) {
-			return fail("occurs only inside a longer word (%s): use a sentence with the word on its own", tokensAt(tokens, strings.Index(text, word), len(word)))
+			off := strings.Index(text, word)
+			end := off + len(word)
+			for end < len(text) && continuesWord(text[end:]) {
+				_, size := utf8.DecodeRuneInString(text[end:])
+				end += size
+			}
+			return fail("occurs only inside a longer word (%s): use a sentence with the word on its own", tokensAt(tokens, off, end-off))
 		}
 		return fail("is missing")
 	}
@@ -96,4 +105,12 @@ func FindWords(tokens [][]string, word string) ([]int, error) {
 		return nil, errors.Join(errs...)
 	}
 	return at, nil
+}
+
+// continuesWord reports whether a token glues onto the token before it as
+// more of the same word: it starts with a letter or a digit (GPT-2 marks a new
+// word with a leading space).
+func continuesWord(token string) bool {
+	r, _ := utf8.DecodeRuneInString(token)
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }
