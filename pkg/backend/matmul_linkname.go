@@ -8,14 +8,19 @@ package backend
 // the pinned GoMLX changes under it):
 //
 //   - the variable nodeExecutors, an array of executors indexed by
-//     backends.OpType (read and written through go:linkname);
+//     backends.OpType (read and written through go:linkname): DotGeneral's
+//     slot for the matmul kernel, and the slots of elementwise.go's hookedOps
+//     (Exp, Logistic, Tanh, Add, Sub, Mul, Div, ReduceMax, ReduceSum) for the
+//     elementwise kernels;
 //   - the methods (*Backend).getBufferForShape (the buffer pool) and
 //     (*workersPool).StartIfAvailable and MaxParallelism (the worker pool);
 //   - the fields Node.data, Node.shape and Backend.workers, found by name and
 //     type with reflect;
 //   - DotGeneral's node data, *dotGeneralNodeData, whose first four fields
 //     (the contracting and batch axes of each side) are read through a
-//     mirror struct after checking names, types and offsets with reflect.
+//     mirror struct after checking names, types and offsets with reflect;
+//   - ReduceMax's and ReduceSum's node data, the reduced axes as an []int
+//     (type-asserted: anything else leaves the node to simplego).
 
 import (
 	"fmt"
@@ -138,4 +143,14 @@ func nodeAxes(l *simplegoOffsets, node *simplego.Node) (dotGeneralAxes, shapes.S
 // workers returns the backend's worker pool.
 func workers(l *simplegoOffsets, b *simplego.Backend) unsafe.Pointer {
 	return unsafe.Add(unsafe.Pointer(b), l.backendWorkers)
+}
+
+// nodeShape is a node's output shape.
+func nodeShape(l *simplegoOffsets, node *simplego.Node) shapes.Shape {
+	return *(*shapes.Shape)(unsafe.Add(unsafe.Pointer(node), l.nodeShape))
+}
+
+// nodeData is a node's op-specific data (simplego's Node.data).
+func nodeData(l *simplegoOffsets, node *simplego.Node) any {
+	return *(*any)(unsafe.Add(unsafe.Pointer(node), l.nodeData))
 }

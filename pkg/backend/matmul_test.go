@@ -295,8 +295,8 @@ func TestMatmulChoice(t *testing.T) {
 			t.Errorf("%s=%s: %v", MatmulEnvVar, tc.env, err)
 			continue
 		}
-		if d := c.Device(); !strings.HasSuffix(d, tc.wantDevice) || !strings.HasPrefix(d, "pure Go (GoMLX simplego), ") {
-			t.Errorf("%s=%s: Device() = %q, want it to end with %q", MatmulEnvVar, tc.env, d, tc.wantDevice)
+		if d := c.Device(); !strings.HasSuffix(d, tc.wantDevice+", "+elementwiseSummary()) || !strings.HasPrefix(d, "pure Go (GoMLX simplego), ") {
+			t.Errorf("%s=%s: Device() = %q, want it to end with %q and the elementwise kernels", MatmulEnvVar, tc.env, d, tc.wantDevice)
 		}
 		c.Backend.Finalize()
 	}
