@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"reflect"
 	"sync"
 	"sync/atomic"
 
@@ -39,6 +40,7 @@ var hookedOps = []backends.OpType{
 	backends.OpTypeExp, backends.OpTypeLogistic, backends.OpTypeTanh,
 	backends.OpTypeAdd, backends.OpTypeSub, backends.OpTypeMul, backends.OpTypeDiv,
 	backends.OpTypeReduceMax, backends.OpTypeReduceSum,
+	backends.OpTypeSlice, // any dtype: contiguous runs copied whole
 }
 
 // elementwise is the process-wide state of the elementwise kernel choice,
@@ -218,6 +220,9 @@ func execFloat32(op backends.OpType, b *simplego.Backend, node *simplego.Node, i
 		return nil, false
 	}
 	outShape := nodeShape(l, node)
+	if op == backends.OpTypeSlice {
+		return execSlice(l, b, node, outShape, inputs)
+	}
 	if outShape.DType != dtypes.Float32 {
 		return nil, false
 	}
@@ -309,6 +314,72 @@ func execReduce(op backends.OpType, b *simplego.Backend, outShape shapes.Shape, 
 			dst[i] = vecmath.Max(row)
 		} else {
 			dst[i] = vecmath.Sum(row)
+		}
+	}
+	return out, true
+}
+
+// execSlice copies a slice with unit strides as contiguous runs: the
+// innermost axes it keeps whole, and the first one it cuts, make one run
+// (the row pieces of the forward pass are a single run). Any dtype.
+func execSlice(l *simplegoOffsets, b *simplego.Backend, node *simplego.Node, outShape shapes.Shape, inputs []*simplego.Buffer) (*simplego.Buffer, bool) {
+	p, err := nodeSlice(l, node)
+	if err != nil || len(inputs) != 1 {
+		return nil, false
+	}
+	inShape, err := b.BufferShape(inputs[0])
+	dims := inShape.Dimensions
+	r := len(dims)
+	if err != nil || r == 0 || len(p.starts) != r || len(p.strides) != r || outShape.Rank() != r || outShape.Size() == 0 {
+		return nil, false
+	}
+	for _, s := range p.strides {
+		if s != 1 {
+			return nil, false
+		}
+	}
+	// k is the innermost cut axis; axes after it are whole.
+	k := 0
+	for a := r - 1; a >= 0; a-- {
+		if outShape.Dimensions[a] != dims[a] {
+			k = a
+			break
+		}
+	}
+	run := 1
+	for a := k; a < r; a++ {
+		run *= outShape.Dimensions[a]
+	}
+	inStrides := make([]int, r)
+	stride := 1
+	for a := r - 1; a >= 0; a-- {
+		inStrides[a] = stride
+		stride *= dims[a]
+	}
+	inFlat, err1 := b.BufferData(inputs[0])
+	out := simplegoGetBuffer(b, outShape)
+	if out == nil {
+		return nil, false
+	}
+	outFlat, err2 := b.BufferData(out)
+	src, dst := reflect.ValueOf(inFlat), reflect.ValueOf(outFlat)
+	if err1 != nil || err2 != nil || src.Kind() != reflect.Slice || src.Type() != dst.Type() || dst.Len() != outShape.Size() {
+		_ = b.BufferFinalize(out)
+		return nil, false
+	}
+	idx := make([]int, k) // odometer over the axes before k
+	for o := 0; o < dst.Len(); o += run {
+		from := 0
+		for a := range k {
+			from += (p.starts[a] + idx[a]) * inStrides[a]
+		}
+		from += p.starts[k] * inStrides[k]
+		reflect.Copy(dst.Slice(o, o+run), src.Slice(from, from+run))
+		for a := k - 1; a >= 0; a-- {
+			if idx[a]++; idx[a] < outShape.Dimensions[a] {
+				break
+			}
+			idx[a] = 0
 		}
 	}
 	return out, true

@@ -128,6 +128,14 @@ func TestElementwiseExecutors(t *testing.T) {
 	divSub := func(x *graph.Node) *graph.Node { // scalar on the left, full on the right
 		return graph.Sub(graph.Div(graph.Scalar(x.Graph(), dtypes.Float32, 3), x), graph.ReduceAndKeep(x, graph.ReduceMax, -1))
 	}
+	slices3 := func(x *graph.Node) *graph.Node { // rows, a middle cut, a whole copy, and a bool mask's rows
+		d := x.Shape().Dimensions
+		rows := graph.Slice(x, graph.AxisRange(d[0]/3, d[0]))
+		mid := graph.Slice(x, graph.AxisRange(), graph.AxisRange(1, d[1]), graph.AxisRange(0, d[2]-1))
+		mask := graph.Slice(graph.GreaterThan(x, graph.ScalarZero(x.Graph(), dtypes.Float32)), graph.AxisRange(d[0]/3, d[0]))
+		return graph.Concatenate([]*graph.Node{graph.Reshape(graph.Where(mask, rows, graph.Neg(rows)), -1),
+			graph.Reshape(mid, -1), graph.Reshape(graph.Slice(x), -1)}, 0)
+	}
 	rng := rand.New(rand.NewPCG(7, 8))
 	tests := []struct {
 		name     string
@@ -142,6 +150,7 @@ func TestElementwiseExecutors(t *testing.T) {
 		{"layernorm", layerNorm, 3, nil, [][]int{{1, 1}, {5, 13}, {7, 768}, {3, 1023}}, 1e-5},
 		{"gelu", gelu, 6, nil, [][]int{{1, 1}, {3, 17}, {11, 3072}}, 1e-6},
 		{"unary/odd", unary, 30, odd, [][]int{{1}, {7}, {1023}, {4, 1031}}, 1e-6},
+		{"slice", slices3, 5, nil, [][]int{{2, 2, 2}, {3, 5, 7}, {7, 13, 1023}}, 0},
 		{"div-sub/odd", divSub, 10, odd, [][]int{{1, 1}, {3, 9}, {2, 1023}}, 1e-6},
 	}
 	for _, tt := range tests {
@@ -172,7 +181,8 @@ func TestElementwiseExecutors(t *testing.T) {
 }
 
 // TestElementwiseLeavesOthers checks that what the executors do not handle
-// (float64, a reduction over a leading axis, a general broadcast) still runs,
+// (float64, a reduction over a leading axis, a general broadcast, a strided
+// slice) still runs,
 // on simplego's own code.
 func TestElementwiseLeavesOthers(t *testing.T) {
 	useElementwiseForTest(t)
@@ -194,6 +204,12 @@ func TestElementwiseLeavesOthers(t *testing.T) {
 		[][][]float32{{{1}, {2}}}, [][][]float32{{{1, 10}}, {{3, 30}}}).Value().([][][]float32)
 	if fmt.Sprint(outer) != "[[[1 10] [2 20]] [[3 30] [6 60]]]" {
 		t.Errorf("general broadcast: %v", outer)
+	}
+	strided := graph.MustExecOnce(b, func(x *graph.Node) *graph.Node {
+		return graph.Slice(x, graph.AxisRange(0, 4).Stride(2))
+	}, []float32{1, 2, 3, 4}).Value().([]float32)
+	if !slices.Equal(strided, []float32{1, 3}) {
+		t.Errorf("strided slice: %v", strided)
 	}
 	if calls := elementwise.calls.Load() - before; calls != 0 {
 		t.Errorf("%d of these operations went to vecmath", calls)

@@ -2,6 +2,7 @@ package backend
 
 import (
 	"os"
+	"slices"
 	"reflect"
 	"regexp"
 	"testing"
@@ -97,6 +98,11 @@ func TestSimplegoInternals(t *testing.T) {
 	if calls := elementwise.calls.Load() - before; calls != 4 || reduced[0] != 2 || reduced[1] != 2 {
 		t.Fatalf("max(x)+sum(exp(x)) of [[0 0] [0 0]] through simplego gave %v (want [2 2]) with %d of 4 operations hooked; %s",
 			reduced, calls, fix)
+	}
+	sliced := graph.MustExecOnce(b, func(x *graph.Node) *graph.Node { return graph.Slice(x, graph.AxisRange(1, 3)) },
+		[]float32{1, 2, 3, 4}).Value().([]float32)
+	if p := checkedSliceType.Load(); p == nil || (*p).String() != "*simplego.sliceNode" || !slices.Equal(sliced, []float32{2, 3}) {
+		t.Fatalf("a Slice through simplego gave %v (want [2 3]) without its node data checked; %s", sliced, fix)
 	}
 }
 
