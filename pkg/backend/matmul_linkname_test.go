@@ -2,9 +2,9 @@ package backend
 
 import (
 	"os"
-	"slices"
 	"reflect"
 	"regexp"
+	"slices"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
