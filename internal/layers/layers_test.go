@@ -18,8 +18,9 @@ var allowed = map[string][]string{
 	"internal/atomicfile":      nil,
 	"internal/hfcache":         {"internal/stfile"},
 	"internal/hfcache/hubtest": nil,
-	"pkg/backend":              {"internal/gemm"},
+	"pkg/backend":              {"internal/gemm", "internal/vecmath"},
 	"internal/gemm":            nil,
+	"internal/vecmath":         nil,
 	"pkg/analysis":             nil,
 	// The data path.
 	"pkg/gpt2":      {"internal/stfile", "internal/hfcache"},

@@ -3,7 +3,6 @@ package backend
 import (
 	"fmt"
 	"math"
-	"os"
 	"reflect"
 	"sync"
 	"sync/atomic"
@@ -43,19 +42,18 @@ var hookedOps = []backends.OpType{
 	backends.OpTypeSlice, // any dtype: contiguous runs copied whole
 }
 
-// elementwise is the process-wide state of the elementwise kernel choice,
-// like matmul's.
-var elementwise struct {
-	mu        sync.Mutex
-	once      sync.Once
-	stock     map[backends.OpType]nodeExecutor
-	simdError string // why ElementwiseSIMD is unavailable; "" when it is
-	reason    string // why ElementwiseStock is active although SIMD is available
-
-	on       atomic.Bool  // float32 operations go to vecmath
+// elementwise is the process-wide state of the elementwise kernel choice
+// (kernelChoice; on: float32 operations go to vecmath).
+var elementwise = struct {
+	kernelChoice
+	once     sync.Once
+	stock    map[backends.OpType]nodeExecutor
 	checking atomic.Bool  // the self-check is running: use vecmath whatever on says
 	calls    atomic.Int64 // operations computed by vecmath, for tests and the self-check
-}
+}{kernelChoice: kernelChoice{what: "elementwise kernels", are: "are", envVar: ElementwiseEnvVar, stockName: "GoMLX stock code",
+	simdName: func() string { name, _, _ := vecmath.SIMD(); return "gpt2taps SIMD kernels (" + name + ")" }}}
+
+func init() { elementwise.install = installElementwise }
 
 // installElementwise puts this package's executors into simplego's table,
 // once, when the SIMD kernels can run here, and checks them on a small graph.
@@ -102,13 +100,7 @@ func hookElementwise() error {
 
 // configureElementwise applies ElementwiseEnvVar; called when a pure-Go
 // backend is created.
-func configureElementwise() error {
-	v := os.Getenv(ElementwiseEnvVar)
-	if err := setElementwise(v, ElementwiseEnvVar+"="+v); err != nil {
-		return fmt.Errorf("%s: %w", ElementwiseEnvVar, err)
-	}
-	return nil
-}
+func configureElementwise() error { return elementwise.configure() }
 
 // SetElementwise chooses the float32 elementwise kernels of the pure-Go
 // backend for the whole process, from now on: ElementwiseSIMD,
@@ -116,70 +108,20 @@ func configureElementwise() error {
 // Asking for ElementwiseSIMD where it is not available is an error that says
 // why; nothing changes then.
 func SetElementwise(name string) error {
-	return setElementwise(name, fmt.Sprintf("SetElementwise(%q)", name))
-}
-
-func setElementwise(name, why string) error {
-	installElementwise()
-	elementwise.mu.Lock()
-	defer elementwise.mu.Unlock()
-	switch name {
-	case "", ElementwiseSIMD:
-		if elementwise.simdError != "" {
-			if name == "" {
-				return nil
-			}
-			return fmt.Errorf("the %q elementwise kernels are not available: %s; use %q", ElementwiseSIMD, elementwise.simdError, ElementwiseStock)
-		}
-		elementwise.reason = ""
-		elementwise.on.Store(true)
-	case ElementwiseStock:
-		elementwise.reason = "chosen with " + why
-		elementwise.on.Store(false)
-	default:
-		return fmt.Errorf("unknown elementwise kernels %q: use %q or %q", name, ElementwiseSIMD, ElementwiseStock)
-	}
-	return nil
+	return elementwise.set(name, fmt.Sprintf("SetElementwise(%q)", name))
 }
 
 // ElementwiseKernels lists the elementwise kernels available in this
 // process: ElementwiseStock, and ElementwiseSIMD where they can run.
-func ElementwiseKernels() []string {
-	installElementwise()
-	elementwise.mu.Lock()
-	defer elementwise.mu.Unlock()
-	if elementwise.simdError != "" {
-		return []string{ElementwiseStock}
-	}
-	return []string{ElementwiseStock, ElementwiseSIMD}
-}
+func ElementwiseKernels() []string { return elementwise.kernels() }
 
 // Elementwise is the elementwise kernel set in use now: ElementwiseSIMD or
 // ElementwiseStock.
-func Elementwise() string {
-	installElementwise()
-	if elementwise.on.Load() {
-		return ElementwiseSIMD
-	}
-	return ElementwiseStock
-}
+func Elementwise() string { return elementwise.active() }
 
 // ElementwiseDescription describes the active kernels for reports:
 // "gpt2taps SIMD kernels (AVX2+FMA)", or "GoMLX stock code (why)".
-func ElementwiseDescription() string {
-	installElementwise()
-	elementwise.mu.Lock()
-	defer elementwise.mu.Unlock()
-	if elementwise.on.Load() {
-		name, _, _ := vecmath.SIMD()
-		return "gpt2taps SIMD kernels (" + name + ")"
-	}
-	why := elementwise.simdError
-	if why == "" {
-		why = elementwise.reason
-	}
-	return "GoMLX stock code (" + why + ")"
-}
+func ElementwiseDescription() string { return elementwise.description() }
 
 // elementwiseSummary is the elementwise part of the device report.
 func elementwiseSummary() string {
