@@ -31,6 +31,21 @@ func load(s []float32) vec { return archsimd.LoadFloat32x8((*[8]float32)(s[:8]))
 
 func store(v vec, s []float32) { v.Store((*[8]float32)(s[:8])) }
 
+// loadPart and storePart move the 1–7 values of a slice's tail through an
+// array of 8 (the rest zero), not archsimd's masked *SlicePart, whose
+// pointer conversion checkptr (on with -race) refuses.
+func loadPart(s []float32) vec {
+	var a [8]float32
+	copy(a[:], s)
+	return archsimd.LoadFloat32x8(&a)
+}
+
+func storePart(v vec, s []float32) {
+	var a [8]float32
+	v.Store(&a)
+	copy(s, a[:])
+}
+
 // expConst holds the constants of exp8: broadcasts are made once per slice,
 // not once per vector, and never at package initialization (a CPU without
 // AVX would fault there).
@@ -84,7 +99,7 @@ func expSIMD(dst, src []float32) {
 		store(c.exp8(load(src[i:])), dst[i:])
 	}
 	if i < len(src) {
-		c.exp8(archsimd.LoadFloat32x8SlicePart(src[i:])).StoreSlicePart(dst[i:])
+		storePart(c.exp8(loadPart(src[i:])), dst[i:])
 	}
 	archsimd.ClearAVXUpperBits()
 }
@@ -101,7 +116,7 @@ func logisticSIMD(dst, src []float32) {
 		store(c.logistic8(load(src[i:])), dst[i:])
 	}
 	if i < len(src) {
-		c.logistic8(archsimd.LoadFloat32x8SlicePart(src[i:])).StoreSlicePart(dst[i:])
+		storePart(c.logistic8(loadPart(src[i:])), dst[i:])
 	}
 	archsimd.ClearAVXUpperBits()
 }
@@ -147,7 +162,7 @@ func tanhSIMD(dst, src []float32) {
 		store(c.tanh8(load(src[i:])), dst[i:])
 	}
 	if i < len(src) {
-		c.tanh8(archsimd.LoadFloat32x8SlicePart(src[i:])).StoreSlicePart(dst[i:])
+		storePart(c.tanh8(loadPart(src[i:])), dst[i:])
 	}
 	archsimd.ClearAVXUpperBits()
 }
@@ -208,7 +223,7 @@ func sumSIMD(x []float32) float32 {
 		s0 = s0.Add(load(x[i:]))
 	}
 	if i < len(x) {
-		s1 = s1.Add(archsimd.LoadFloat32x8SlicePart(x[i:]))
+		s1 = s1.Add(loadPart(x[i:]))
 	}
 	s := hsum(s0.Add(s1).Add(s2.Add(s3)))
 	archsimd.ClearAVXUpperBits()
@@ -252,7 +267,7 @@ func applySIMD(op Op, dst, a, b []float32) {
 		}
 	}
 	if n < len(a) {
-		op8(op, archsimd.LoadFloat32x8SlicePart(a[n:]), archsimd.LoadFloat32x8SlicePart(b[n:])).StoreSlicePart(dst[n:])
+		storePart(op8(op, loadPart(a[n:]), loadPart(b[n:])), dst[n:])
 	}
 	archsimd.ClearAVXUpperBits()
 }
@@ -279,7 +294,7 @@ func applyScalarSIMD(op Op, dst, a []float32, c float32) {
 		}
 	}
 	if n < len(a) {
-		op8(op, archsimd.LoadFloat32x8SlicePart(a[n:]), cv).StoreSlicePart(dst[n:])
+		storePart(op8(op, loadPart(a[n:]), cv), dst[n:])
 	}
 	archsimd.ClearAVXUpperBits()
 }
@@ -306,7 +321,7 @@ func scalarApplySIMD(op Op, dst []float32, c float32, b []float32) {
 		}
 	}
 	if n < len(b) {
-		op8(op, cv, archsimd.LoadFloat32x8SlicePart(b[n:])).StoreSlicePart(dst[n:])
+		storePart(op8(op, cv, loadPart(b[n:])), dst[n:])
 	}
 	archsimd.ClearAVXUpperBits()
 }
