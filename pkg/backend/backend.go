@@ -157,7 +157,7 @@ func newWithConfig(config string) (b backends.Backend, err error) {
 	}()
 	b, err = backends.NewWithConfig(resolved)
 	if err == nil && kind == simplego.BackendName {
-		if err = configureMatmul(); err != nil {
+		if err = firstErr(configureMatmul(), configureElementwise()); err != nil {
 			b.Finalize()
 			return nil, fmt.Errorf("backend %q: %w", config, err)
 		}

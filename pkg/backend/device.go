@@ -33,7 +33,7 @@ func describe(b backends.Backend, config string) string {
 	}
 	if _, ok := b.(*simplego.Backend); ok {
 		n := goThreads(config)
-		return fmt.Sprintf("pure Go (GoMLX simplego), %d CPU thread%s, %s", n, plural(n), matmulSummary())
+		return fmt.Sprintf("pure Go (GoMLX simplego), %d CPU thread%s, %s, %s", n, plural(n), matmulSummary(), elementwiseSummary())
 	}
 	if describeXLA != nil {
 		if s, ok := describeXLA(b); ok {

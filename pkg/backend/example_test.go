@@ -15,9 +15,12 @@ func ExampleNew() {
 	}
 	defer c.Backend.Finalize()
 	// c.String() is, e.g., "go:parallelism=1: pure Go (GoMLX simplego), 1 CPU
-	// thread, float32 matmul: gpt2taps SIMD GEMM (AVX2+FMA)"; the kernel
-	// depends on the build and the CPU (see backend.MatmulDescription).
-	engine, kernel, _ := strings.Cut(c.String(), ", float32 matmul: ")
+	// thread, float32 matmul: gpt2taps SIMD GEMM (AVX2+FMA), float32
+	// elementwise: gpt2taps SIMD kernels (AVX2+FMA)"; the kernels depend on
+	// the build and the CPU (see backend.MatmulDescription and
+	// backend.ElementwiseDescription).
+	engine, kernels, _ := strings.Cut(c.String(), ", float32 matmul: ")
+	kernel, _, _ := strings.Cut(kernels, ", float32 elementwise: ")
 	fmt.Println(engine)
 	fmt.Println(kernel == backend.MatmulDescription())
 	// Output:

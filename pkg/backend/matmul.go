@@ -3,7 +3,6 @@ package backend
 import (
 	"fmt"
 	"math"
-	"os"
 	"reflect"
 	"runtime"
 	"slices"
@@ -34,20 +33,18 @@ const (
 	MatmulStock = "stock"
 )
 
-// matmul is the process-wide state of the kernel choice. simplego's executor
-// table is global, so the choice applies to every pure-Go backend of the
-// process.
-var matmul struct {
-	mu        sync.Mutex
+// matmul is the process-wide state of the kernel choice (kernelChoice; on:
+// DotGeneral on float32 goes to gemm).
+var matmul = struct {
+	kernelChoice
 	once      sync.Once
 	stock     nodeExecutor // simplego's own DotGeneral executor, once the hook is in
-	simdError string       // why MatmulSIMD is unavailable; "" when it is
-	reason    string       // why MatmulStock is active although MatmulSIMD is available
-
-	useGEMM   atomic.Bool  // DotGeneral on float32 goes to gemm
-	checking  atomic.Bool  // the self-check is running: use gemm whatever useGEMM says
+	checking  atomic.Bool  // the self-check is running: use gemm whatever on says
 	gemmCalls atomic.Int64 // products computed by gemm, for tests and the self-check
-}
+}{kernelChoice: kernelChoice{what: "matmul kernel", are: "is", envVar: MatmulEnvVar, stockName: "GoMLX stock kernel",
+	simdName: func() string { name, _, _ := gemm.SIMD(); return "gpt2taps SIMD GEMM (" + name + ")" }}}
+
+func init() { matmul.install = installMatmul }
 
 // installMatmul puts this package's DotGeneral executor into simplego's
 // table, once, when the SIMD kernel can run here, and checks it on a small
@@ -68,7 +65,7 @@ func installMatmul() {
 			matmul.simdError = "the " + name + " kernel failed its self-check: " + err.Error()
 			return
 		}
-		matmul.useGEMM.Store(true)
+		matmul.on.Store(true)
 	})
 }
 
@@ -96,13 +93,7 @@ func unhookDotGeneral() {
 
 // configureMatmul applies MatmulEnvVar; called when a pure-Go backend is
 // created.
-func configureMatmul() error {
-	v := os.Getenv(MatmulEnvVar)
-	if err := setMatmul(v, MatmulEnvVar+"="+v); err != nil {
-		return fmt.Errorf("%s: %w", MatmulEnvVar, err)
-	}
-	return nil
-}
+func configureMatmul() error { return matmul.configure() }
 
 // SetMatmul chooses the float32 matrix-product kernel of the pure-Go backend
 // for the whole process, from now on: MatmulSIMD, MatmulStock, or "" (the
@@ -110,83 +101,30 @@ func configureMatmul() error {
 // available is an error that says why; nothing changes then. New applies
 // MatmulEnvVar again whenever it creates a pure-Go backend.
 func SetMatmul(name string) error {
-	return setMatmul(name, fmt.Sprintf("SetMatmul(%q)", name))
-}
-
-func setMatmul(name, why string) error {
-	installMatmul()
-	matmul.mu.Lock()
-	defer matmul.mu.Unlock()
-	switch name {
-	case "", MatmulSIMD:
-		if matmul.simdError != "" {
-			if name == "" {
-				return nil // the default: stock, and Matmul says why
-			}
-			return fmt.Errorf("the %q matmul kernel is not available: %s; use %q", MatmulSIMD, matmul.simdError, MatmulStock)
-		}
-		matmul.reason = ""
-		matmul.useGEMM.Store(true)
-	case MatmulStock:
-		matmul.reason = "chosen with " + why
-		matmul.useGEMM.Store(false)
-	default:
-		return fmt.Errorf("unknown matmul kernel %q: use %q or %q", name, MatmulSIMD, MatmulStock)
-	}
-	return nil
+	return matmul.set(name, fmt.Sprintf("SetMatmul(%q)", name))
 }
 
 // MatmulKernels lists the float32 matrix-product kernels available to the
 // pure-Go backend in this process: MatmulStock, and MatmulSIMD where it can run.
-func MatmulKernels() []string {
-	installMatmul()
-	if disabledReason() != "" {
-		return []string{MatmulStock}
-	}
-	return []string{MatmulStock, MatmulSIMD}
-}
+func MatmulKernels() []string { return matmul.kernels() }
 
 // Matmul is the float32 matrix-product kernel the pure-Go backend uses now:
 // MatmulSIMD or MatmulStock.
-func Matmul() string {
-	installMatmul()
-	if matmul.useGEMM.Load() {
-		return MatmulSIMD
-	}
-	return MatmulStock
-}
+func Matmul() string { return matmul.active() }
 
 // MatmulDescription describes the active kernel for reports:
 // "gpt2taps SIMD GEMM (AVX2+FMA)", or "GoMLX stock kernel (why)", e.g.
 // "GoMLX stock kernel (built without GOEXPERIMENT=simd)".
-func MatmulDescription() string {
-	installMatmul()
-	matmul.mu.Lock()
-	defer matmul.mu.Unlock()
-	if matmul.useGEMM.Load() {
-		name, _, _ := gemm.SIMD()
-		return "gpt2taps SIMD GEMM (" + name + ")"
-	}
-	why := matmul.simdError
-	if why == "" {
-		why = matmul.reason
-	}
-	return "GoMLX stock kernel (" + why + ")"
-}
+func MatmulDescription() string { return matmul.description() }
 
 // disableGEMM turns the SIMD kernel off for the process after a run-time
 // surprise in simplego's internals, so that reports say so.
-func disableGEMM(err error) {
-	matmul.mu.Lock()
-	defer matmul.mu.Unlock()
-	matmul.useGEMM.Store(false)
-	matmul.simdError = "GoMLX's simplego is not as this build expects (" + err.Error() + ")"
-}
+func disableGEMM(err error) { matmul.disable(err) }
 
 // execDotGeneral is the DotGeneral executor installed in simplego: float32
 // products go to gemm, everything else to simplego's own executor.
 func execDotGeneral(b *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
-	if matmul.useGEMM.Load() || matmul.checking.Load() {
+	if matmul.on.Load() || matmul.checking.Load() {
 		if out, handled, err := dotGeneralGEMM(b, node, inputs); handled {
 			return out, err
 		}

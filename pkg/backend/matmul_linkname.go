@@ -8,14 +8,21 @@ package backend
 // the pinned GoMLX changes under it):
 //
 //   - the variable nodeExecutors, an array of executors indexed by
-//     backends.OpType (read and written through go:linkname);
+//     backends.OpType (read and written through go:linkname): DotGeneral's
+//     slot for the matmul kernel, and the slots of elementwise.go's hookedOps
+//     (Exp, Logistic, Tanh, Add, Sub, Mul, Div, ReduceMax, ReduceSum, Slice) for the
+//     elementwise kernels;
 //   - the methods (*Backend).getBufferForShape (the buffer pool) and
 //     (*workersPool).StartIfAvailable and MaxParallelism (the worker pool);
 //   - the fields Node.data, Node.shape and Backend.workers, found by name and
 //     type with reflect;
 //   - DotGeneral's node data, *dotGeneralNodeData, whose first four fields
 //     (the contracting and batch axes of each side) are read through a
-//     mirror struct after checking names, types and offsets with reflect.
+//     mirror struct after checking names, types and offsets with reflect;
+//   - ReduceMax's and ReduceSum's node data, the reduced axes as an []int
+//     (type-asserted: anything else leaves the node to simplego);
+//   - Slice's node data, *sliceNode (starts, limits, strides), read like
+//     dotGeneralNodeData through a checked mirror struct.
 
 import (
 	"fmt"
@@ -105,20 +112,54 @@ func checkAxesType(t reflect.Type) error {
 	if p := checkedAxesType.Load(); p != nil && *p == t {
 		return nil
 	}
-	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct || t.Elem().Name() != "dotGeneralNodeData" ||
-		t.Elem().PkgPath() != reflect.TypeFor[simplego.Backend]().PkgPath() {
-		return fmt.Errorf("DotGeneral's node data is a %s, not a *simplego.dotGeneralNodeData", t)
+	if err := checkMirror(t, "DotGeneral", "dotGeneralNodeData", reflect.TypeFor[dotGeneralAxes]()); err != nil {
+		return err
 	}
-	real, mirror := t.Elem(), reflect.TypeFor[dotGeneralAxes]()
+	checkedAxesType.Store(&t)
+	return nil
+}
+
+// checkMirror checks that t is a pointer to simplego's struct name whose
+// fields include mirror's, by name, at the same offsets and of the same
+// types (op names the operation, for the error).
+func checkMirror(t reflect.Type, op, name string, mirror reflect.Type) error {
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct || t.Elem().Name() != name ||
+		t.Elem().PkgPath() != reflect.TypeFor[simplego.Backend]().PkgPath() {
+		return fmt.Errorf("%s's node data is a %s, not a *simplego.%s", op, t, name)
+	}
+	real := t.Elem()
 	for i := range mirror.NumField() {
 		m := mirror.Field(i)
 		f, ok := real.FieldByName(m.Name)
 		if !ok || f.Type != m.Type || f.Offset != m.Offset {
-			return fmt.Errorf("simplego's dotGeneralNodeData.%s is not a %s at offset %d", m.Name, m.Type, m.Offset)
+			return fmt.Errorf("simplego's %s.%s is not a %s at offset %d", name, m.Name, m.Type, m.Offset)
 		}
 	}
-	checkedAxesType.Store(&t)
 	return nil
+}
+
+// sliceParams mirrors simplego's sliceNode, Slice's node data.
+type sliceParams struct {
+	starts, limits, strides []int
+}
+
+// checkedSliceType is the type of Slice's node data once checked.
+var checkedSliceType atomic.Pointer[reflect.Type]
+
+// nodeSlice returns a Slice node's parameters.
+func nodeSlice(l *simplegoOffsets, node *simplego.Node) (sliceParams, error) {
+	data := nodeData(l, node)
+	if data == nil {
+		return sliceParams{}, fmt.Errorf("slice node without data")
+	}
+	t := reflect.TypeOf(data)
+	if p := checkedSliceType.Load(); p == nil || *p != t {
+		if err := checkMirror(t, "Slice", "sliceNode", reflect.TypeFor[sliceParams]()); err != nil {
+			return sliceParams{}, err
+		}
+		checkedSliceType.Store(&t)
+	}
+	return *(*sliceParams)(reflect.ValueOf(data).UnsafePointer()), nil
 }
 
 // nodeAxes returns the axes of a DotGeneral node and its output shape.
@@ -138,4 +179,14 @@ func nodeAxes(l *simplegoOffsets, node *simplego.Node) (dotGeneralAxes, shapes.S
 // workers returns the backend's worker pool.
 func workers(l *simplegoOffsets, b *simplego.Backend) unsafe.Pointer {
 	return unsafe.Add(unsafe.Pointer(b), l.backendWorkers)
+}
+
+// nodeShape is a node's output shape.
+func nodeShape(l *simplegoOffsets, node *simplego.Node) shapes.Shape {
+	return *(*shapes.Shape)(unsafe.Add(unsafe.Pointer(node), l.nodeShape))
+}
+
+// nodeData is a node's op-specific data (simplego's Node.data).
+func nodeData(l *simplegoOffsets, node *simplego.Node) any {
+	return *(*any)(unsafe.Add(unsafe.Pointer(node), l.nodeData))
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
@@ -22,7 +23,7 @@ const hookedGoMLX = "v0.25.0"
 // and worker pools, and the fields read by reflection.
 func TestSimplegoInternals(t *testing.T) {
 	const fix = "matmul_linkname.go reaches into simplego's internals as of GoMLX " + hookedGoMLX +
-		": check nodeExecutors, dotGeneralNodeData, (*Backend).getBufferForShape and workersPool in the new version, then update this test"
+		": check nodeExecutors, dotGeneralNodeData, the Reduce ops' node data, (*Backend).getBufferForShape and workersPool in the new version, then update this test"
 	mod, err := os.ReadFile("../../go.mod")
 	if err != nil {
 		t.Fatal(err)
@@ -79,6 +80,29 @@ func TestSimplegoInternals(t *testing.T) {
 	}
 	if p := checkedAxesType.Load(); p == nil || (*p).String() != "*simplego.dotGeneralNodeData" {
 		t.Fatalf("DotGeneral's node data type was not checked; %s", fix)
+	}
+
+	// The elementwise slots: each hooked operation reaches its hook, and a
+	// reduction's node data is its axes as an []int (else the hook would
+	// silently leave every reduction to simplego).
+	useElementwiseForTest(t)
+	for _, op := range hookedOps {
+		if simplegoExecutors[op] == nil || elementwise.stock[op] == nil {
+			t.Fatalf("no %s executor in simplego's table, or no stock one kept; %s", op, fix)
+		}
+	}
+	before = elementwise.calls.Load()
+	reduced := graph.MustExecOnce(b, func(x *graph.Node) *graph.Node {
+		return graph.Add(graph.ReduceMax(x, -1), graph.ReduceSum(graph.Exp(x), -1))
+	}, [][]float32{{0, 0}, {0, 0}}).Value().([]float32)
+	if calls := elementwise.calls.Load() - before; calls != 4 || reduced[0] != 2 || reduced[1] != 2 {
+		t.Fatalf("max(x)+sum(exp(x)) of [[0 0] [0 0]] through simplego gave %v (want [2 2]) with %d of 4 operations hooked; %s",
+			reduced, calls, fix)
+	}
+	sliced := graph.MustExecOnce(b, func(x *graph.Node) *graph.Node { return graph.Slice(x, graph.AxisRange(1, 3)) },
+		[]float32{1, 2, 3, 4}).Value().([]float32)
+	if p := checkedSliceType.Load(); p == nil || (*p).String() != "*simplego.sliceNode" || !slices.Equal(sliced, []float32{2, 3}) {
+		t.Fatalf("a Slice through simplego gave %v (want [2 3]) without its node data checked; %s", sliced, fix)
 	}
 }
 

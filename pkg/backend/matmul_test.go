@@ -31,9 +31,9 @@ func useGEMMForTest(t *testing.T) {
 	if err := hookDotGeneral(); err != nil {
 		t.Fatalf("hook simplego's DotGeneral: %v", err)
 	}
-	matmul.useGEMM.Store(true)
+	matmul.on.Store(true)
 	t.Cleanup(func() {
-		matmul.useGEMM.Store(false)
+		matmul.on.Store(false)
 		unhookDotGeneral()
 	})
 }
@@ -192,9 +192,9 @@ func TestDotGeneralThroughSimplego(t *testing.T) {
 			}
 			for _, kernel := range []string{"gemm", MatmulStock} {
 				before := matmul.gemmCalls.Load()
-				matmul.useGEMM.Store(kernel == "gemm")
+				matmul.on.Store(kernel == "gemm")
 				got, dims := runDot(t, c, tc, lhs, rhs)
-				matmul.useGEMM.Store(true)
+				matmul.on.Store(true)
 				if calls := matmul.gemmCalls.Load() - before; (calls > 0) != (kernel == "gemm") {
 					t.Fatalf("%s: gemm computed %d products", kernel, calls)
 				}
@@ -295,8 +295,8 @@ func TestMatmulChoice(t *testing.T) {
 			t.Errorf("%s=%s: %v", MatmulEnvVar, tc.env, err)
 			continue
 		}
-		if d := c.Device(); !strings.HasSuffix(d, tc.wantDevice) || !strings.HasPrefix(d, "pure Go (GoMLX simplego), ") {
-			t.Errorf("%s=%s: Device() = %q, want it to end with %q", MatmulEnvVar, tc.env, d, tc.wantDevice)
+		if d := c.Device(); !strings.HasSuffix(d, tc.wantDevice+", "+elementwiseSummary()) || !strings.HasPrefix(d, "pure Go (GoMLX simplego), ") {
+			t.Errorf("%s=%s: Device() = %q, want it to end with %q and the elementwise kernels", MatmulEnvVar, tc.env, d, tc.wantDevice)
 		}
 		c.Backend.Finalize()
 	}

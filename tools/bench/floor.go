@@ -169,6 +169,14 @@ type KernelRounds struct {
 	CaptureCPU Timing `json:"capture_cpu"`
 	// RoundRatios are capture / floor, round by round.
 	RoundRatios Timing `json:"round_ratios"`
+	// StockElementwise are captures timed in the same rounds with GoMLX's
+	// stock elementwise code (backend.ElementwiseStock) instead of the SIMD
+	// elementwise kernels; nil where those do not run, or with the stock
+	// matmul kernel (whose captures are the slow ones).
+	StockElementwise    *Timing `json:"capture_stock_elementwise,omitempty"`
+	StockElementwiseCPU *Timing `json:"capture_stock_elementwise_cpu,omitempty"`
+	// Elementwise is backend.ElementwiseDescription of the other captures.
+	Elementwise string `json:"elementwise,omitempty"`
 }
 
 // runFloorJob loads the model and times Floor runs, alternating with lesson
@@ -184,6 +192,8 @@ func runFloorJob(ctx context.Context, job Job, prof *profiler, log io.Writer) (*
 	if err != nil {
 		return nil, err
 	}
+	prevEW := backend.Elementwise() // after the load, which applies GPT2TAPS_ELEMENTWISE
+	defer func() { _ = backend.SetElementwise(prevEW) }()
 	defer l.close()
 	kernels, err := floorKernels(res.Backend, job.Kernels)
 	if err != nil {
@@ -195,21 +205,37 @@ func runFloorJob(ctx context.Context, job Job, prof *profiler, log io.Writer) (*
 	}
 	defer f.Finalize()
 	var items []*timed
-	for _, k := range kernels {
+	stockEW := map[int]*timed{} // kernel index → its captures with the stock elementwise code
+	for i, k := range kernels {
 		use, label := func() error { return nil }, ""
 		if k.Kernel != "" {
-			use, label = func() error { return backend.SetMatmul(k.Kernel) }, " ("+k.Kernel+" kernel)"
+			use, label = func() error { return firstError(backend.SetMatmul(k.Kernel), backend.SetElementwise(prevEW)) }, " ("+k.Kernel+" kernel)"
 		}
 		items = append(items,
 			&timed{name: "matmul floor" + label, before: use, run: f.Run},
 			&timed{name: "capture beside the floor" + label, before: use, run: captureRun(l)})
+		if k.Kernel == backend.MatmulSIMD && prevEW == backend.ElementwiseSIMD {
+			kernels[i].Elementwise = backend.ElementwiseDescription()
+			stockEW[i] = &timed{name: "capture beside the floor" + label + ", stock elementwise code",
+				before: func() error {
+					return firstError(backend.SetMatmul(k.Kernel), backend.SetElementwise(backend.ElementwiseStock))
+				}, run: captureRun(l)}
+			items = append(items, stockEW[i])
+		}
 	}
 	if err := timeRuns(ctx, job.Warmup, job.Repeat, prof, log, items...); err != nil {
 		return nil, err
 	}
+	next := 0
 	for i := range kernels {
-		floor, capture := items[2*i], items[2*i+1]
+		floor, capture := items[next], items[next+1]
+		next += 2
 		k := &kernels[i]
+		if s := stockEW[i]; s != nil {
+			next++
+			wall, cpu := NewTiming(s.wall), NewTiming(s.cpu)
+			k.StockElementwise, k.StockElementwiseCPU = &wall, &cpu
+		}
 		k.FloorFirst = floor.first
 		k.Floor, k.FloorCPU = NewTiming(floor.wall), NewTiming(floor.cpu)
 		k.Capture, k.CaptureCPU = NewTiming(capture.wall), NewTiming(capture.cpu)
@@ -244,4 +270,14 @@ func floorKernels(backendName string, asked []string) ([]KernelRounds, error) {
 		out = append(out, KernelRounds{Kernel: k, Description: backend.MatmulDescription()})
 	}
 	return out, nil
+}
+
+// firstError is the first non-nil error of errs.
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

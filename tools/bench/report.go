@@ -45,6 +45,11 @@ type Side struct {
 	Beside      *Timing `json:"capture_beside,omitempty"`
 	BesideCPU   *Timing `json:"capture_beside_cpu,omitempty"`
 	RoundRatios *Timing `json:"round_ratios,omitempty"`
+	// BesideStockElementwise holds, for the SIMD kernel's floor, captures in
+	// the same rounds with GoMLX's stock elementwise code (Elementwise
+	// describes the other captures' elementwise kernels).
+	BesideStockElementwise *Timing `json:"capture_beside_stock_elementwise,omitempty"`
+	Elementwise            string  `json:"elementwise,omitempty"`
 	// FirstSeconds is the first run, including graph building and compilation
 	// (Go) — 0 where not measured.
 	FirstSeconds float64 `json:"first_run_s,omitempty"`
@@ -117,6 +122,9 @@ type Ratios struct {
 	CaptureOverFloorCPU      float64 `json:"capture_over_floor_cpu"`
 	CaptureOverFloorSeparate float64 `json:"capture_over_floor_separate"`
 	PeakRSSOverF32           float64 `json:"peak_rss_over_f32"` // capture's peak RSS / F32 weights
+	// ElementwiseStockOverSIMD is capture time with the stock elementwise
+	// code over that with the SIMD elementwise kernels, median of the rounds.
+	ElementwiseStockOverSIMD float64 `json:"elementwise_stock_over_simd,omitempty"`
 }
 
 // ModelRatios compare the sides of one model (0 where a side is missing).
@@ -293,6 +301,9 @@ func (k *KernelReport) evaluate(r *ModelReport) {
 		if k.Floor.RoundRatios != nil && k.Floor.RoundRatios.Median > 0 {
 			k.Ratios.CaptureOverFloor = k.Floor.RoundRatios.Median
 		}
+	}
+	if k.Floor.BesideStockElementwise != nil && k.Floor.Beside != nil {
+		k.Ratios.ElementwiseStockOverSIMD = pairedRatio(*k.Floor.BesideStockElementwise, *k.Floor.Beside)
 	}
 	if k.Floor.CPU.Median > 0 && k.Floor.BesideCPU != nil && k.Floor.BesideCPU.Median > 0 {
 		k.Ratios.CaptureOverFloorCPU = k.Floor.BesideCPU.Median / k.Floor.CPU.Median

@@ -329,6 +329,7 @@ func floorSide(res *JobResult, k KernelRounds, p process, threads int) Side {
 	}
 	return Side{
 		Timing: k.Floor, CPU: k.FloorCPU, Beside: &k.Capture, BesideCPU: &k.CaptureCPU, RoundRatios: &k.RoundRatios,
+		BesideStockElementwise: k.StockElementwise, Elementwise: k.Elementwise,
 		FirstSeconds: k.FloorFirst, LoadSeconds: res.LoadSeconds, PeakRSS: peak, LoadPeakRSS: res.LoadPeakRSS,
 		Process: NewTiming([]float64{seconds(p.wall)}), Backend: res.Backend, Threads: threads,
 	}

@@ -101,6 +101,20 @@ func Markdown(w io.Writer, r *Report) error {
 			}
 			return formatTiming(*k.Floor.Beside)
 		}))
+		if hasStockElementwise(r, kernel) {
+			row("Go capture beside the floor, GoMLX's stock elementwise code (same rounds)", kr(func(_ ModelReport, k *KernelReport) string {
+				if k.Floor.BesideStockElementwise == nil {
+					return "—"
+				}
+				return formatTiming(*k.Floor.BesideStockElementwise)
+			}))
+			row("**capture time, stock / SIMD elementwise** (median of the rounds)", kr(func(_ ModelReport, k *KernelReport) string {
+				if k.Ratios.ElementwiseStockOverSIMD == 0 {
+					return "—"
+				}
+				return fmt.Sprintf("%.2f× (elementwise: %s)", k.Ratios.ElementwiseStockOverSIMD, k.Floor.Elementwise)
+			}))
+		}
 		row("**capture / floor**, runs side by side", func(mr ModelReport) string { return targetCell(mr, TargetFloor, kernel, "%.3f") })
 		row("capture / floor in CPU time; separate processes' medians", kr(func(_ ModelReport, k *KernelReport) string {
 			return fmt.Sprintf("%.3f; %.3f", k.Ratios.CaptureOverFloorCPU, k.Ratios.CaptureOverFloorSeparate)
@@ -167,6 +181,17 @@ func kernelTitle(r *Report, kernel string) string {
 		}
 	}
 	return title
+}
+
+// hasStockElementwise reports whether a model measured kernel's captures
+// with the stock elementwise code too.
+func hasStockElementwise(r *Report, kernel string) bool {
+	for _, mr := range r.Models {
+		if k := mr.Kernel(kernel); k != nil && k.Floor.BesideStockElementwise != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // notebookKernel says which kernel the notebook rows ran with.

@@ -113,3 +113,32 @@ func TestFormatting(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkdownStockElementwise checks the rows of captures with the stock
+// elementwise code beside the SIMD kernel's, and their paired ratio.
+func TestMarkdownStockElementwise(t *testing.T) {
+	m := fabricated(12, 768, 12)
+	stockEW := NewTiming([]float64{20, 27, 33}) // beside the SIMD captures 10, 9, 11 s: ratios 2, 3, 3
+	m.Kernels[1].Floor.BesideStockElementwise = &stockEW
+	m.Kernels[1].Floor.Elementwise = "gpt2taps SIMD kernels (AVX2+FMA)"
+	m.evaluate()
+	if got := m.Kernels[1].Ratios.ElementwiseStockOverSIMD; got != 3 {
+		t.Errorf("stock / SIMD elementwise = %g, want 3 (median of the paired ratios)", got)
+	}
+	r := &Report{Settings: Settings{Threads: 2, Warmup: 1, Repeat: 3, Tokens: 341, Kernels: []string{stock, simd}}, Models: []ModelReport{m}}
+	var b strings.Builder
+	if err := Markdown(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"| Go capture beside the floor, GoMLX's stock elementwise code (same rounds) | 27.0 s [20.0–33.0 s] |",
+		"| **capture time, stock / SIMD elementwise** (median of the rounds) | 3.00× (elementwise: gpt2taps SIMD kernels (AVX2+FMA)) |",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the table lacks %q:\n%s", want, b.String())
+		}
+	}
+	if strings.Count(b.String(), "stock elementwise code") != 1 {
+		t.Errorf("the stock-elementwise row is not in the SIMD kernel's group alone:\n%s", b.String())
+	}
+}

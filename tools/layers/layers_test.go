@@ -20,7 +20,8 @@ var allowed = map[string][]string{
 	"internal/hfcache":         {"internal/stfile"},
 	"internal/hfcache/hubtest": nil,
 	"internal/gemm":            nil,
-	"pkg/backend":              {"internal/gemm"},
+	"internal/vecmath":         nil,
+	"pkg/backend":              {"internal/gemm", "internal/vecmath"},
 	"pkg/analysis":             nil,
 	// The data path.
 	"pkg/gpt2":         {"internal/stfile"},
