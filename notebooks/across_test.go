@@ -9,10 +9,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gpt2taps/gpt2taps/tools/nbtest"
+	"github.com/gpt2taps/gpt2taps/internal/env"
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/compare"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+	"github.com/gpt2taps/gpt2taps/tools/nbtest"
 )
 
 const part3 = "03_across_texts_and_models.ipynb"
@@ -66,8 +68,8 @@ func acrossSetup(t *testing.T) acrossFixture {
 
 func (f acrossFixture) env() []string {
 	return []string{
-		compare.EnvModels + "=" + f.models["small"] + "," + f.models["deeper"], compare.EnvTextsDir + "=" + f.textsDir,
-		"GPT2TAPS_MODEL=", "GPT2TAPS_TEXT_FILE=", "GPT2TAPS_CACHE=" + f.cache, "GOMLX_BACKEND=go",
+		env.Models + "=" + f.models["small"] + "," + f.models["deeper"], env.TextsDir + "=" + f.textsDir,
+		env.Model + "=", env.TextFile + "=", env.Cache + "=" + f.cache, "GOMLX_BACKEND=go",
 	}
 }
 
@@ -98,7 +100,7 @@ func TestAcrossNotebook(t *testing.T) {
 	checkClean(t, r, 1, 10)
 
 	plan := cell(t, r, "plan")
-	for _, want := range []string{"note: " + compare.EnvModels + " is set", "note: " + compare.EnvTextsDir + " is set",
+	for _, want := range []string{"note: " + env.Models + " is set", "note: " + env.TextsDir + " is set",
 		"Plan: 2 model(s) × 2 text(s), each also with random weights", "ferry", "sums", "4 layers × 48", "Time, roughly"} {
 		if !strings.Contains(plan, want) {
 			t.Errorf("the plan cell lacks %q:\n%s", want, plan)

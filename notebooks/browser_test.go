@@ -10,10 +10,14 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/gpt2taps/gpt2taps/tools/browsertest"
+
 	"github.com/gpt2taps/gpt2taps/pkg/analysis"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
-	"github.com/gpt2taps/gpt2taps/pkg/viz"
+	"github.com/gpt2taps/gpt2taps/pkg/model"
+	"github.com/gpt2taps/gpt2taps/pkg/nb"
+	"github.com/gpt2taps/gpt2taps/pkg/taps"
+	"github.com/gpt2taps/gpt2taps/pkg/viz/explorer"
+	"github.com/gpt2taps/gpt2taps/tools/browsertest"
 )
 
 // TestNotebooksInBrowser opens each notebook the way a student does: in
@@ -35,31 +39,42 @@ func TestNotebooksInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tp, err := lesson.Capture(context.Background(), string(text), lesson.Options{Model: f.ckpt, Backend: "go", CacheDir: t.TempDir()})
+	res, err := model.RunCached(context.Background(), model.Source{Model: f.ckpt, Backend: "go"}, taps.Text(string(text)),
+		lesson.Request(), taps.Cache{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := lesson.Analyze(tp)
+	a, err := lesson.Analyze(res)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := func(build func() (*viz.Explorer, error), kind string) browsertest.ExplorerWant {
+	want := func(build func() (*explorer.Explorer, error), kind string) browsertest.ExplorerWant {
 		e, err := build()
 		if err != nil {
 			t.Fatal(err)
 		}
-		return browsertest.ExplorerWant{Explorer: e, Kind: kind, Layers: tp.Config.NLayer, IDs: tp.IDs, Texts: tp.Tokens}
+		return browsertest.ExplorerWant{Explorer: e, Kind: kind, Layers: res.Config.NLayer, IDs: res.IDs, Texts: res.Tokens}
 	}
-	// Notebook 01 computes its cosines on the host, in a visible cell, as analysis.CosineMatrix does; the in-graph
-	// cosine (a.Cosine, which explorer.html shows) differs from them by about 1e-7, which may round differently.
-	L, T, D := tp.Dims()
-	hostCos, err := analysis.CosineMatrix(tp.Attn, tp.MLP, L, T, D)
+	// Notebook 01 computes its cosines in a visible cell, token by token with analysis.Cosine, the function
+	// analysis.CosineMatrix (and so lesson.Analyze, whose a.Cosine explorer.html shows) applies: the same numbers.
+	L, T, D := res.Config.NLayer, len(res.IDs), res.Config.NEmbd
+	attn, err := res.Get("h.*.attn.c_proj")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokens := explorer.Tokens{IDs: tp.IDs, Texts: tp.Tokens, Labels: tp.TokenLabels()}
-	notebookCosine := func() (*viz.Explorer, error) {
-		return explorer.Cosine(tokens, hostCos, analysis.PerLayer(hostCos), explorer.Options{})
+	mlp, err := res.Get("h.*.mlp.c_proj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostCos, err := analysis.CosineMatrix(attn.Data, mlp.Data, L, T, D)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := nb.MaxAbsDiff(hostCos, a.Cosine); d != 0 {
+		t.Fatalf("the notebook's cosine differs from lesson.Analyze's by %g", d)
+	}
+	notebookCosine := func() (*explorer.Explorer, error) {
+		return explorer.Cosine(lesson.ExplorerTokens(res), hostCos, analysis.PerLayer(hostCos), explorer.Options{})
 	}
 	part1Want, part2Want := want(notebookCosine, "cosine"), want(a.StepExplorer, "steps")
 	htmlPart1Want := want(a.CosineExplorer, "cosine")
@@ -76,12 +91,12 @@ func TestNotebooksInBrowser(t *testing.T) {
 		{part2, 3, part2Want, "notebook02-explorer"},
 	} {
 		nbStart := time.Now()
-		nb := browsertest.OpenNotebook(t, b, j, "notebooks/"+c.notebook)
-		if err := nb.RunAll(15 * time.Minute); err != nil {
+		book := browsertest.OpenNotebook(t, b, j, "notebooks/"+c.notebook)
+		if err := book.RunAll(15 * time.Minute); err != nil {
 			t.Fatal(err)
 		}
 		ran := time.Since(nbStart)
-		r, err := nb.Result()
+		r, err := book.Result()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +108,7 @@ func TestNotebooksInBrowser(t *testing.T) {
 				t.Errorf("%s: code cell %d did not run", c.notebook, cell.Index)
 			}
 		}
-		images, err := nb.Images()
+		images, err := book.Images()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +123,7 @@ func TestNotebooksInBrowser(t *testing.T) {
 		if decoded < c.minImages {
 			t.Errorf("%s shows %d decoded images, want at least %d", c.notebook, decoded, c.minImages)
 		}
-		cell, index, err := nb.Cell("explorer", "explorer")
+		cell, index, err := book.Cell("explorer", "explorer")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,7 +132,7 @@ func TestNotebooksInBrowser(t *testing.T) {
 		for _, p := range b.Problems() {
 			t.Errorf("%s: the page reported: %s", c.notebook, p)
 		}
-		if err := nb.Close(); err != nil {
+		if err := book.Close(); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("%s: opened and run in the browser in %.1fs, %d images decoded, the explorer (cell %d) checked in %.1fs; screenshot %s",

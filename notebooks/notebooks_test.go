@@ -19,9 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/tools/nbtest"
 	"github.com/gpt2taps/gpt2taps/tools/testckpt"
-	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 )
 
 const (
@@ -167,7 +167,7 @@ func near(t *testing.T, what, printed string, want lesson.Num, tol float64) {
 	}
 }
 
-var graphDiff = regexp.MustCompile(`largest difference from the cosine computed inside the graph: (\S+)`)
+var lessonDiff = regexp.MustCompile(`largest difference from lesson\.Analyze's cosine: (\S+)`)
 
 func TestLessonNotebooks(t *testing.T) {
 	f := setup(t)
@@ -179,16 +179,25 @@ func TestLessonNotebooks(t *testing.T) {
 	if run := cell(t, r1, "run"); !strings.Contains(run, "computed in") {
 		t.Errorf("first run's run cell should say it computed the taps:\n%s", run)
 	}
-	if load := cell(t, r1, "load"); !strings.Contains(load, "GPT2TAPS_TEXT_FILE="+f.textFile) || !strings.Contains(load, "GPT2TAPS_MODEL="+f.ckpt) {
-		t.Errorf("the load cell should say that the environment replaced the model and the text:\n%s", load)
+	if ckpt := cell(t, r1, "checkpoint"); !strings.Contains(ckpt, "GPT2TAPS_TEXT_FILE="+f.textFile) || !strings.Contains(ckpt, "GPT2TAPS_MODEL="+f.ckpt) {
+		t.Errorf("the checkpoint cell should say that the environment replaced the model and the text:\n%s", ckpt)
 	}
-	// The visible cosine equals the one computed inside the graph.
-	m := graphDiff.FindStringSubmatch(cell(t, r1, "cosine"))
+	if ckpt := cell(t, r1, "checkpoint"); !strings.Contains(ckpt, "backend: go (GOMLX_BACKEND=go)") {
+		t.Errorf("the checkpoint cell should name the backend that will run:\n%s", ckpt)
+	}
+	request := cell(t, r1, "request")
+	for _, point := range lesson.Request().Points {
+		if !strings.Contains(request, point+" ") {
+			t.Errorf("the request cell should show %s, which the lesson hooks:\n%s", point, request)
+		}
+	}
+	// The visible cosine is exactly lesson.Analyze's (the same function, analysis.Cosine).
+	m := lessonDiff.FindStringSubmatch(cell(t, r1, "cosine"))
 	if m == nil {
-		t.Fatalf("the cosine cell does not print its difference from the in-graph cosine:\n%s", cell(t, r1, "cosine"))
+		t.Fatalf("the cosine cell does not print its difference from lesson.Analyze's cosine:\n%s", cell(t, r1, "cosine"))
 	}
-	if d, err := strconv.ParseFloat(m[1], 64); err != nil || d > 1e-5 {
-		t.Errorf("the notebook's cosine differs from the in-graph cosine by %s (want ≤ 1e-5)", m[1])
+	if d, err := strconv.ParseFloat(m[1], 64); err != nil || d != 0 {
+		t.Errorf("the notebook's cosine differs from lesson.Analyze's by %s (want 0)", m[1])
 	}
 	rows := table(cell(t, r1, "cosine-table"))
 	if len(rows) != L {

@@ -1,10 +1,13 @@
 package notebooks_test
 
 import (
+	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/gpt2taps/gpt2taps/pkg/nb"
 	"github.com/gpt2taps/gpt2taps/tools/nbtest"
 )
 
@@ -56,6 +59,83 @@ func TestNotebookStructure(t *testing.T) {
 			t.Errorf("%s has no set-up cell (tag setup)", book)
 		}
 		t.Logf("%s: first visible code cell is %s", book, r.Cells[firstVisible].ID)
+	}
+}
+
+// goStringsAndComments are what the checks below ignore in a cell's code.
+var goStringsAndComments = regexp.MustCompile("\"(?:[^\"\\\\\n]|\\\\.)*\"|`[^`]*`|//[^\n]*")
+
+// importPath is one line of an import block.
+var importPath = regexp.MustCompile(`(?m)^\s*"([^"]+)"\s*$`)
+
+// TestSetupImportsWhatTheCellsUse: the set-up cell's import block lists
+// exactly the packages the other code cells use (goimports would drop the
+// others, but a student reads the list as what the notebook builds on).
+func TestSetupImportsWhatTheCellsUse(t *testing.T) {
+	books, err := filepath.Glob("*.ipynb")
+	if err != nil || len(books) < 2 {
+		t.Fatalf("found notebooks %v (%v)", books, err)
+	}
+	for _, book := range books {
+		r, err := nbtest.Read(book)
+		if err != nil {
+			t.Fatal(err)
+		}
+		setup, ok := r.Cell("setup")
+		if !ok {
+			t.Fatalf("%s has no set-up cell", book)
+		}
+		var code strings.Builder
+		for _, c := range r.CodeCells() {
+			if c.ID != setup.ID {
+				code.WriteString(goStringsAndComments.ReplaceAllString(c.Source, "") + "\n")
+			}
+		}
+		imports := importPath.FindAllStringSubmatch(setup.Source, -1)
+		if len(imports) == 0 {
+			t.Errorf("%s: the set-up cell imports nothing:\n%s", book, setup.Source)
+		}
+		for _, m := range imports {
+			name := path.Base(m[1])
+			if !regexp.MustCompile(`(^|[^\w.])` + regexp.QuoteMeta(name) + `\.`).MatchString(code.String()) {
+				t.Errorf("%s: the set-up cell imports %s, which no cell uses", book, m[1])
+			}
+		}
+	}
+}
+
+// TestOneCellRunsTheModel: in a notebook whose cells read taps (nb.Taps), one
+// cell runs GPT-2 — tagged run, under a heading naming it as nb.Taps's
+// message does — and it comes before every cell that reads its taps; no
+// other cell uses nbmodel (which links GoMLX).
+func TestOneCellRunsTheModel(t *testing.T) {
+	for _, book := range []string{part1, part2} {
+		r, err := nbtest.Read(book)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run, heading, readers := -1, false, 0
+		for i, c := range r.Cells {
+			code := goStringsAndComments.ReplaceAllString(c.Source, "")
+			switch {
+			case c.Type == "markdown" && run < 0 && strings.Contains(c.Source, "# ") && strings.Contains(c.Source, nb.RunCell):
+				heading = true
+			case c.Type != "code":
+			case strings.Contains(code, "nbmodel."):
+				if !hasTag(c.Tags, "run") || !strings.Contains(code, "nbmodel.Run(") || run >= 0 {
+					t.Errorf("%s: cell %s uses nbmodel; only the one cell tagged run may (nbmodel.Run)", book, c.ID)
+				}
+				run = i
+			case strings.Contains(code, "nb.Taps("):
+				readers++
+				if run < 0 {
+					t.Errorf("%s: cell %s reads the taps before the cell that runs GPT-2", book, c.ID)
+				}
+			}
+		}
+		if run < 0 || !heading || readers == 0 {
+			t.Errorf("%s: run cell at %d, a heading %q before it: %v, %d cells reading its taps", book, run, nb.RunCell, heading, readers)
+		}
 	}
 }
 

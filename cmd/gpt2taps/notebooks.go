@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/gpt2taps/gpt2taps/internal/atomicfile"
-
-	"github.com/gpt2taps/gpt2taps/tools/nbtest"
+	"github.com/gpt2taps/gpt2taps/internal/env"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+	"github.com/gpt2taps/gpt2taps/tools/nbtest"
 )
 
 // runNotebooks executes the lesson notebooks headless with the chosen model and
@@ -48,18 +48,18 @@ func runNotebooks(args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	env := []string{lesson.EnvModel + "=" + absIfPath(mf.model)}
+	vars := []string{env.Model + "=" + absIfPath(mf.model)}
 	if mf.backend != "" {
-		env = append(env, "GOMLX_BACKEND="+mf.backend)
+		vars = append(vars, "GOMLX_BACKEND="+mf.backend)
 	}
 	if *textFile != "" {
-		env = append(env, lesson.EnvTextFile+"="+absIfPath(*textFile))
+		vars = append(vars, env.TextFile+"="+absIfPath(*textFile))
 	}
 	if *cacheDir != "" {
-		env = append(env, lesson.EnvCache+"="+absIfPath(*cacheDir))
+		vars = append(vars, env.Cache+"="+absIfPath(*cacheDir))
 	}
 	if mf.offline {
-		env = append(env, "HF_HUB_OFFLINE=1")
+		vars = append(vars, "HF_HUB_OFFLINE=1")
 	}
 	var failed []string
 	for _, nb := range books {
@@ -68,7 +68,7 @@ func runNotebooks(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		res, err := nbtest.Execute(context.Background(), nb, nbtest.Options{Env: env, WorkDir: work, Timeout: *timeout})
+		res, err := nbtest.Execute(context.Background(), nb, nbtest.Options{Env: vars, WorkDir: work, Timeout: *timeout})
 		if err != nil {
 			os.RemoveAll(work)
 			return err

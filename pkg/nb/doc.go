@@ -2,12 +2,15 @@
 // visible cells hold the lesson's steps and nothing else.
 //
 // GoNB compiles and runs every cell as a new program: nothing computed in one
-// cell survives to the next. Run therefore goes through the tap cache: the
-// forward pass runs once per (model files, tokens, request), and every later
-// cell gets the taps back from disk in well under a second.
+// cell survives to the next. One cell of each notebook runs GPT-2
+// (nbmodel.Run, in the package nbmodel, the only one that links the model and
+// GoMLX); it keeps the taps in the tap cache, and every other cell gets them
+// back from disk with Taps, in well under a second, without linking GoMLX —
+// such a cell builds faster. When the cache lacks them, Taps stops the cell
+// with one line saying to run that cell ("Run GPT-2 once") first.
 //
-// The environment overrides a notebook's settings, and the output says so
-// when it does:
+// The environment overrides a notebook's settings (internal/env), and the
+// output says so when it does:
 //
 //	GPT2TAPS_MODEL      replaces the notebook's modelName (Hub id or checkpoint directory)
 //	GPT2TAPS_TEXT_FILE  a file whose text replaces the notebook's text

@@ -5,7 +5,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 )
 
 // exit ends the cell's program; a variable so that tests can catch it.

@@ -2,54 +2,65 @@ package nb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/gpt2taps/gpt2taps/pkg/analysis"
-	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 	"github.com/gpt2taps/gpt2taps/pkg/viz"
+	"github.com/gpt2taps/gpt2taps/pkg/viz/explorer"
 )
 
-// Run runs the model name ($GPT2TAPS_MODEL replaces it) on the text
-// ($GPT2TAPS_TEXT_FILE replaces it) and returns what req asks for: the first
-// time by loading the weights and running the forward pass, then from the tap
-// cache ($GPT2TAPS_CACHE, else ~/.cache/gpt2taps/taps). res.Info says which.
-func Run(name, s string, req taps.Request) *taps.Result {
-	ctx := context.Background()
-	job := Must(taps.Prepare(ctx, source(modelName(name, false)), taps.Text(text(s, false)), req))
-	return Must(job.RunCached(ctx, ""))
+// RunCell is the heading of the notebooks' cell that runs GPT-2
+// (nbmodel.Run), which Taps names when the tap cache lacks what it asks for.
+const RunCell = "Run GPT-2 once"
+
+// Taps returns what req asks of the model name ($GPT2TAPS_MODEL replaces it)
+// on the text ($GPT2TAPS_TEXT_FILE replaces it) from the tap cache
+// ($GPT2TAPS_CACHE, else ~/.cache/gpt2taps/taps), where the cell that runs
+// GPT-2 (nbmodel.Run) put it. It runs nothing and does not link GoMLX: when
+// the cache lacks the taps — the text or the model changed since that cell
+// ran — it stops the cell with one line saying to run that cell first.
+func Taps(name, s string, req taps.Request) *taps.Result {
+	name = modelName(name, false)
+	// Offline: the taps are only there if the run cell found the model.
+	key, err := taps.NewKey(context.Background(), name, checkpoints.Options{Offline: true}, taps.Text(text(s, false)), req)
+	if errors.Is(err, checkpoints.ErrModelNotCached) {
+		notCached(name, err.Error())
+	}
+	Check(err)
+	res, ok, err := taps.Cache{Log: stderr}.Load(key)
+	Check(err)
+	if !ok {
+		notCached(name, "")
+	}
+	return res
 }
 
-// source is where model runs: the backend from GOMLX_BACKEND (else
-// automatic), progress and notes on the cell's output.
-func source(model string) taps.Source {
-	return taps.Source{Model: model, Log: stderr}
+// notCached stops the cell: the taps of model on this text are not in the
+// tap cache (why, when not "", says more).
+func notCached(model, why string) {
+	if why != "" {
+		why = " (" + why + ")"
+	}
+	fmt.Fprintf(stderr, "error: the taps of %s on this text are not in the tap cache yet%s: run the cell under %q first, then this one\n", model, why, RunCell)
+	exit(1)
 }
 
 // Get returns a tensor of res by name (see taps.Result.Get): a stack such as
 // "h.*.attn.c_proj" [L,T,D], one point such as "blocks.3.hook_mlp_out"
-// [T,D], or a reduction such as "cosine".
+// [T,D], or a reduction by its name.
 func Get(res *taps.Result, name string) taps.Array {
 	return Must(res.Get(name))
-}
-
-// TokenLabels are the tokens of res as labels for axes and tables (see
-// gpt2.TokenLabel).
-func TokenLabels(res *taps.Result) []string {
-	labels := make([]string, len(res.Tokens))
-	for i, t := range res.Tokens {
-		labels[i] = gpt2.TokenLabel(t)
-	}
-	return labels
 }
 
 // Analyze computes every number of the lesson from a result that holds the
 // lesson's taps (lesson.Request).
 func Analyze(res *taps.Result) *lesson.Analysis {
-	return Must(lesson.Analyze(Must(lesson.FromResult(res))))
+	return Must(lesson.Analyze(res))
 }
 
 // Show draws a figure inline; it takes a figure constructor's results as they
@@ -59,16 +70,30 @@ func Show(fig *viz.Figure, err error) {
 	Check(viz.Display(fig))
 }
 
-// MaxAbsDiff is the largest |m − a| over the elements of a matrix and an
-// array of the same size (a matrix computed here against one computed inside
-// the graph, say); +Inf when their sizes differ.
-func MaxAbsDiff(m analysis.Matrix, a taps.Array) float64 {
-	if len(m.Data) != len(a.Data) || !slices.Equal(a.Dims, []int{m.Rows, m.Cols}) {
+// ShowExplorer shows a token explorer inline; it takes an explorer
+// constructor's results as they are: nb.ShowExplorer(explorer.Cosine(…)).
+func ShowExplorer(e *explorer.Explorer, err error) {
+	Check(err)
+	Check(explorer.Display(e))
+}
+
+// MaxAbsDiff is the largest |a − b| over the elements of two matrices of the
+// same shape (a matrix computed in a cell against the lesson's, say); +Inf
+// when their shapes differ or only one of them is NaN somewhere.
+func MaxAbsDiff(a, b analysis.Matrix) float64 {
+	if a.Rows != b.Rows || a.Cols != b.Cols || len(a.Data) != len(b.Data) {
 		return math.Inf(1)
 	}
 	worst := 0.0
-	for i, v := range m.Data {
-		worst = max(worst, math.Abs(v-float64(a.Data[i])))
+	for i, v := range a.Data {
+		w := b.Data[i]
+		switch {
+		case math.IsNaN(v) && math.IsNaN(w): // both undefined (a step length of layer 0): equal
+		case math.IsNaN(v) || math.IsNaN(w):
+			return math.Inf(1)
+		default:
+			worst = max(worst, math.Abs(v-w))
+		}
 	}
 	return worst
 }
@@ -81,17 +106,4 @@ func NeedTokens(res *taps.Result, n int, why string) {
 		fmt.Fprintf(stdout, "not computed: %s, so it needs a text of at least %d tokens; this text has %d\n", why, n, T)
 		exit(0)
 	}
-}
-
-// ExplorerTokens are the tokens of res for the token explorer: ids, exact
-// strings and their labels.
-func ExplorerTokens(res *taps.Result) explorer.Tokens {
-	return explorer.Tokens{IDs: res.IDs, Texts: res.Tokens, Labels: TokenLabels(res)}
-}
-
-// ShowExplorer shows a token explorer inline; it takes an explorer
-// constructor's results as they are: nb.ShowExplorer(explorer.Cosine(…)).
-func ShowExplorer(e *viz.Explorer, err error) {
-	Check(err)
-	Check(explorer.Display(e))
 }
