@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,8 +13,10 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/gpt2taps/gpt2taps/pkg/backend"
+	"github.com/gpt2taps/gpt2taps/pkg/modelclient"
 	"github.com/gpt2taps/gpt2taps/tools/bench"
 )
 
@@ -48,6 +51,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		strings.Join(backend.MatmulKernels(), ", ")+" in this build (default: all of them)")
 	seed := fs.Int64("seed", 1, "seed of the generated checkpoints")
 	cpuProfile := fs.String("cpuprofile", "", "directory for pprof CPU profiles of the Go processes' timed runs")
+	notebookLoop := fs.Bool("notebook", false, "also run the notebook loop: Run All of notebook 01 in Jupyter with GoNB, twice, each with a new text, "+
+		"next to the PyTorch reference on the same text (needs Jupyter and GoNB: scripts/install.sh)")
+	notebookOnly := fs.Bool("notebook-only", false, "run the notebook loop and its PyTorch reference only (implies --notebook)")
+	notebookFile := fs.String("notebook-file", "", "the notebook the loop runs (default: "+bench.DefaultLoopNotebook+", found from the current directory upwards)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -58,6 +65,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		Models: splitList(*models), Smoke: *smoke, Warmup: *warmup, Repeat: *repeat, Threads: *threads,
 		Backend: *backendName, Kernels: splitList(*kernels), WorkDir: *work, Seed: *seed, Python: *python, Reference: *reference,
 		CPUProfileDir: *cpuProfile, Log: stderr,
+		NotebookLoop: *notebookLoop || *notebookOnly, NotebookOnly: *notebookOnly, Notebook: *notebookFile,
 	}
 	if presetSet || (!*smoke && len(o.Models) == 0) {
 		o.Presets = splitList(*presets)
@@ -75,6 +83,16 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		o.Reference = ref
+	}
+	if o.NotebookLoop {
+		if o.Notebook == "" {
+			nbPath, err := findUp(bench.DefaultLoopNotebook, "--notebook-file PATH")
+			if err != nil {
+				return err
+			}
+			o.Notebook = nbPath
+		}
+		o.StopServers = stopModelServers
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -113,6 +131,46 @@ func defaultPython() string {
 		return "/usr/bin/python3"
 	}
 	return "python3"
+}
+
+// stopModelServers asks the model servers whose sockets lie under
+// runtimeDir (modelclient.PrivateDir with XDG_RUNTIME_DIR=runtimeDir) to exit:
+// the notebook loop's cells started them.
+func stopModelServers(runtimeDir string) error {
+	socks, err := filepath.Glob(filepath.Join(runtimeDir, "gpt2taps", "model-*.sock"))
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, sock := range socks {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, err := modelclient.Ask(ctx, sock, modelclient.Request{V: modelclient.Version, Op: modelclient.OpStop})
+		cancel()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", filepath.Base(sock), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// findUp looks for rel in the current directory and its parents; the error
+// names the flag that gives the path.
+func findUp(rel, flagHint string) (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		p := filepath.Join(dir, rel)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", usageError{"cannot find " + rel + " from the current directory: run in the repository, or give " + flagHint}
+		}
+		dir = parent
+	}
 }
 
 // findReference looks for reference/gpt2_reference.py in the current

@@ -92,6 +92,9 @@ func TestBenchSmoke(t *testing.T) {
 			t.Errorf("%s: ratios %+v: all should be positive", k.Kernel, r)
 		}
 	}
+	if m.NotebookLoop != nil || strings.Contains(stdout, "notebook loop") {
+		t.Error("the notebook loop ran without --notebook: it is off by default")
+	}
 	timed("notebook capture cell", m.NotebookCold, 1)
 	timed("notebook analysis cell", m.NotebookWarm, 2)
 	if m.NotebookKernel != kernels[len(kernels)-1] {
@@ -186,6 +189,36 @@ func TestBenchUsageErrors(t *testing.T) {
 				t.Error("the failed run left a work directory behind")
 			}
 		})
+	}
+}
+
+// TestBenchNotebookWithoutJupyter asks for the notebook loop where Jupyter
+// cannot be found: one line saying what is missing and how to install it,
+// before anything is measured or written.
+func TestBenchNotebookWithoutJupyter(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	for _, flag := range []string{"--notebook", "--notebook-only"} {
+		t.Run(flag, func(t *testing.T) {
+			work := filepath.Join(t.TempDir(), "work")
+			code, stdout, stderr := runCLI(t, "bench", "--smoke", flag, "--python", "none", "--work", work)
+			if code != 1 || !strings.Contains(stderr, "the notebook loop needs Jupyter with the GoNB kernel: jupyter is not installed") ||
+				!strings.Contains(stderr, "scripts/install.sh") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || stdout != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q: want one line saying Jupyter is missing and how to install it", code, stdout, stderr)
+			}
+			if _, err := os.Stat(work); err == nil {
+				t.Error("the failed run left a work directory behind")
+			}
+		})
+	}
+}
+
+// TestBenchNotebookFile names a notebook that does not exist: one error
+// naming it.
+func TestBenchNotebookFile(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing.ipynb")
+	code, _, stderr := runCLI(t, "bench", "--smoke", "--notebook-only", "--notebook-file", missing, "--python", "none", "--work", filepath.Join(t.TempDir(), "work"))
+	if code != 1 || !strings.Contains(stderr, missing) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		t.Errorf("exit %d, stderr %q: want one line naming %s", code, stderr, missing)
 	}
 }
 

@@ -88,6 +88,9 @@ type ModelReport struct {
 	NotebookKernel string `json:"notebook_kernel,omitempty"`
 	NotebookCold   Side   `json:"notebook_capture_cold"`  // the capture cell on a cold tap cache
 	NotebookWarm   Side   `json:"notebook_analysis_warm"` // an analysis cell on a warm tap cache
+	// NotebookLoop is Run All of the notebook in Jupyter, twice, each with a
+	// new text (Options.NotebookLoop); nil when not asked for.
+	NotebookLoop *NotebookLoop `json:"notebook_loop,omitempty"`
 
 	Ratios  ModelRatios `json:"ratios"`
 	Targets []Target    `json:"targets"`
@@ -283,6 +286,13 @@ func (r *ModelReport) evaluate() {
 			cs.Note = "recorded; the target (no slower) is set for gpt2"
 		}
 		add(cs)
+	}
+	if r.NotebookLoop != nil {
+		r.NotebookLoop.evaluate()
+		r.Targets = append(r.Targets, r.loopTargets()...)
+		if len(r.Kernels) == 0 { // the notebook loop alone (Options.NotebookOnly)
+			return
+		}
 	}
 	add(Target{Name: TargetWarmCell, Kernel: r.NotebookKernel, Value: r.NotebookWarm.Timing.Median, Limit: limitWarmCell,
 		Applies: r.NotebookWarm.Timing.Median > 0})

@@ -61,6 +61,21 @@ type Options struct {
 	// CPUProfileDir, if set, receives a pprof CPU profile of each Go child's
 	// timed part: <model>-<kind>.pprof.
 	CPUProfileDir string
+	// NotebookLoop adds the notebook loop (notebookloop.go): Run All of
+	// Notebook in Jupyter with GoNB, twice, each with a new text, next to the
+	// PyTorch reference on the same text. It needs Jupyter and GoNB
+	// (nbtest.Available); off by default.
+	NotebookLoop bool
+	// NotebookOnly measures the notebook loop and its PyTorch reference
+	// alone (implies NotebookLoop).
+	NotebookOnly bool
+	// Notebook is the notebook the loop runs (DefaultLoopNotebook in the
+	// repository).
+	Notebook string
+	// StopServers, if set, stops the model servers that the notebook loop's
+	// cells started with XDG_RUNTIME_DIR=runtimeDir (package modelclient),
+	// after the loop; nil leaves them to their idle time-out.
+	StopServers func(runtimeDir string) error
 	// Log receives progress (nil: discarded).
 	Log io.Writer
 }
@@ -100,6 +115,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	for _, p := range o.Presets { // before anything is written
 		if _, err := gpt2.Preset(p); err != nil {
+			return nil, err
+		}
+	}
+	o.NotebookLoop = o.NotebookLoop || o.NotebookOnly
+	if o.NotebookLoop {
+		if err := checkNotebookLoop(o.Notebook); err != nil {
 			return nil, err
 		}
 	}
@@ -220,6 +241,13 @@ func (r *runner) measure(ctx context.Context, m checkpoint) (*ModelReport, error
 		GFLOP: gpt2.MatmulFLOPs(cfg, T) / 1e9,
 	}
 	o := r.o
+	if o.NotebookOnly {
+		if mr.NotebookLoop, err = r.runNotebookLoop(ctx, m); err != nil {
+			return nil, err
+		}
+		mr.evaluate()
+		return mr, nil
+	}
 	child := Job{Model: m.dir, Text: o.Text, Backend: o.Backend, Warmup: o.Warmup, Repeat: o.Repeat}
 	profile := func(k Kind, kernel string) string {
 		if o.CPUProfileDir == "" {
@@ -298,6 +326,11 @@ func (r *runner) measure(ctx context.Context, m checkpoint) (*ModelReport, error
 		warm = append(warm, s)
 	}
 	mr.NotebookWarm = mergeSides(warm)
+	if o.NotebookLoop {
+		if mr.NotebookLoop, err = r.runNotebookLoop(ctx, m); err != nil {
+			return nil, err
+		}
+	}
 	mr.evaluate()
 	return mr, nil
 }

@@ -41,6 +41,12 @@ func Markdown(w io.Writer, r *Report) error {
 	}
 	fmt.Fprintf(&b, "Run: %d tokens, %d threads, %d warm-up + %d timed runs (median [min–max]); GoMLX backend %s%s%s; %.0f s in all.\n\n",
 		s.Tokens, s.Threads, s.Warmup, s.Repeat, backendOf(r), kernels, torch, r.Seconds)
+	if len(kernelsOf(r)) == 0 && hasNotebookLoop(r) { // the notebook loop alone
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return err
+		}
+		return notebookLoopMarkdown(w, r)
+	}
 
 	row := func(label string, cell func(mr ModelReport) string) {
 		b.WriteString("| " + label + " |")
@@ -143,8 +149,10 @@ func Markdown(w io.Writer, r *Report) error {
 		return fmt.Sprintf("%s; %s", formatTiming(c.Timing), formatSeconds(c.Process.Median))
 	})
 	row("**analysis cell, warm cache**", func(mr ModelReport) string { return targetCell(mr, TargetWarmCell, mr.NotebookKernel, "%.2f s") })
-	_, err := io.WriteString(w, b.String())
-	return err
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return err
+	}
+	return notebookLoopMarkdown(w, r)
 }
 
 // kernelsOf lists the kernels of r's models in order of appearance (one ""
