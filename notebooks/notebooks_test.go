@@ -19,7 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpt2taps/gpt2taps/internal/env"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+	"github.com/gpt2taps/gpt2taps/pkg/modelclient"
 	"github.com/gpt2taps/gpt2taps/tools/nbtest"
 	"github.com/gpt2taps/gpt2taps/tools/testckpt"
 )
@@ -72,7 +74,61 @@ func setup(t *testing.T) fixture {
 func (f fixture) env(extra ...string) []string {
 	return append([]string{
 		"GPT2TAPS_MODEL=" + f.ckpt, "GPT2TAPS_TEXT_FILE=" + f.textFile, "GPT2TAPS_CACHE=" + f.cache, "GOMLX_BACKEND=go",
+		noServer,
 	}, extra...)
+}
+
+// noServer: the run cell computes in a one-shot process, which leaves no
+// model server running after the test (TestLessonNotebooks covers the server).
+const noServer = env.Server + "=off"
+
+// modelServer returns the environment for notebooks whose run cell uses a
+// model server of this test's own: its private directory (XDG_RUNTIME_DIR)
+// under a new temporary folder, short enough for a socket's path. When the
+// test ends, every server there is asked to stop and must be gone, so that
+// no server outlives the test. dir is where its sockets and logs lie.
+func modelServer(t *testing.T) (vars []string, dir string) {
+	t.Helper()
+	x, err := os.MkdirTemp("", "nbsrv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir = filepath.Join(x, "gpt2taps")
+	t.Cleanup(func() {
+		if n := stopServers(t, dir); n > 1 {
+			t.Errorf("%d model servers were running; the notebooks use one model", n)
+		}
+		os.RemoveAll(x)
+	})
+	return []string{"XDG_RUNTIME_DIR=" + x, env.Server + "=on", env.ServerIdle + "=5m"}, dir
+}
+
+// stopServers asks every model server with a socket in dir to stop, waits
+// until each has removed its socket (it does so as it exits), and returns
+// how many there were.
+func stopServers(t *testing.T, dir string) int {
+	t.Helper()
+	socks, _ := filepath.Glob(filepath.Join(dir, "model-*.sock"))
+	for _, sock := range socks {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, err := modelclient.Ask(ctx, sock, modelclient.Request{V: modelclient.Version, Op: modelclient.OpStop})
+		cancel()
+		if err != nil {
+			t.Errorf("stop the model server at %s: %v", sock, err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if _, err := os.Stat(sock); os.IsNotExist(err) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("the model server at %s did not exit after it was asked to stop", sock)
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return len(socks)
 }
 
 func execute(t *testing.T, notebook string, env []string) *nbtest.Result {
@@ -169,15 +225,34 @@ func near(t *testing.T, what, printed string, want lesson.Num, tol float64) {
 
 var lessonDiff = regexp.MustCompile(`largest difference from lesson\.Analyze's cosine: (\S+)`)
 
+// TestLessonNotebooks executes notebooks 01 and 02 as a student would, the
+// run cell asking a model server (started by the first run, kept loaded for
+// the next notebook, stopped when the test ends): every number equals the
+// command line's, and the set-up applied its build settings.
 func TestLessonNotebooks(t *testing.T) {
 	f := setup(t)
 	L := f.summary.NLayer
+	server, serverDir := modelServer(t)
+	withServer := func() []string { return append(f.env(), server...) }
 
-	// Part 1, first run: computes the taps.
-	r1 := execute(t, part1, f.env())
+	// Part 1, first run: computes the taps, in the model server it starts.
+	r1 := execute(t, part1, withServer())
 	checkClean(t, r1, 2, 10)
 	if run := cell(t, r1, "run"); !strings.Contains(run, "computed in") {
 		t.Errorf("first run's run cell should say it computed the taps:\n%s", run)
+	}
+	socks, _ := filepath.Glob(filepath.Join(serverDir, "model-*.sock"))
+	logs, _ := filepath.Glob(filepath.Join(serverDir, "model-*.log"))
+	if len(socks) != 1 || len(logs) != 1 {
+		t.Errorf("the run cell should have started one model server in %s: sockets %v, logs %v", serverDir, socks, logs)
+	} else if log, _ := os.ReadFile(logs[0]); !strings.Contains(string(log), "captured ") {
+		t.Errorf("the model server's log does not show the capture:\n%s", log)
+	}
+	// The set-up applied its build settings (GoNB echoes them).
+	for _, want := range []string{`%goflags=["-ldflags=-s -w"]`, `Set: CGO_ENABLED="0"`} {
+		if out := cell(t, r1, "setup"); !strings.Contains(out, want) {
+			t.Errorf("the set-up cell's output lacks %q: its build settings were not applied:\n%s", want, out)
+		}
 	}
 	if ckpt := cell(t, r1, "checkpoint"); !strings.Contains(ckpt, "GPT2TAPS_TEXT_FILE="+f.textFile) || !strings.Contains(ckpt, "GPT2TAPS_MODEL="+f.ckpt) {
 		t.Errorf("the checkpoint cell should say that the environment replaced the model and the text:\n%s", ckpt)
@@ -216,7 +291,7 @@ func TestLessonNotebooks(t *testing.T) {
 	}
 
 	// Part 2: step lengths and correlations, from the taps part 1 cached.
-	r2 := execute(t, part2, f.env())
+	r2 := execute(t, part2, withServer())
 	checkClean(t, r2, 3, 10)
 	if run := cell(t, r2, "run"); !strings.Contains(run, "loaded from the tap cache") {
 		t.Errorf("part 2 should reuse part 1's taps:\n%s", run)
@@ -269,7 +344,7 @@ func TestNotebooksOnShortTexts(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := execute(t, tc.notebook, []string{"GPT2TAPS_MODEL=" + ckpt, "GPT2TAPS_TEXT_FILE=" + textFile,
-			"GPT2TAPS_CACHE=" + filepath.Join(dir, "cache"), "GOMLX_BACKEND=go"})
+			"GPT2TAPS_CACHE=" + filepath.Join(dir, "cache"), "GOMLX_BACKEND=go", noServer})
 		if p := r.Problems(); len(p) > 0 {
 			t.Fatalf("%s on %q: problems:\n%s", tc.notebook, tc.text, strings.Join(p, "\n"))
 		}
@@ -289,7 +364,7 @@ func TestNotebookShowsRuntimeErrors(t *testing.T) {
 		t.Fatalf("Jupyter with the GoNB kernel is needed: %v", err)
 	}
 	missing := filepath.Join(t.TempDir(), "no-such-model")
-	r := execute(t, part1, []string{"GPT2TAPS_MODEL=" + missing, "GPT2TAPS_CACHE=" + t.TempDir(), "GOMLX_BACKEND=go"})
+	r := execute(t, part1, []string{"GPT2TAPS_MODEL=" + missing, "GPT2TAPS_CACHE=" + t.TempDir(), "GOMLX_BACKEND=go", noServer})
 	out := cell(t, r, "run")
 	if !strings.Contains(out, "error:") || !strings.Contains(out, "no-such-model") {
 		t.Errorf("the run cell should show the error naming the model:\n%s", out)

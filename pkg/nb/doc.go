@@ -2,12 +2,17 @@
 // visible cells hold the lesson's steps and nothing else.
 //
 // GoNB compiles and runs every cell as a new program: nothing computed in one
-// cell survives to the next. One cell of each notebook runs GPT-2
-// (nbmodel.Run, in the package nbmodel, the only one that links the model and
-// GoMLX); it keeps the taps in the tap cache, and every other cell gets them
-// back from disk with Taps, in well under a second, without linking GoMLX —
-// such a cell builds faster. When the cache lacks them, Taps stops the cell
-// with one line saying to run that cell ("Run GPT-2 once") first.
+// cell survives to the next. One cell of each notebook runs GPT-2 (Run): it
+// asks a model server (package modelclient) that keeps the model loaded
+// between cells, so a new text costs only its forward pass, and the taps land
+// in the tap cache; every other cell gets them back from disk with Taps, in
+// well under a second. No cell of notebooks 01 and 02 links GoMLX (this
+// package does not; tools/layers checks it), so each builds in about a second
+// with the set-up cell's settings (no automatic go get, no cgo, no symbol
+// tables: see notebooks/structure_test.go). When the cache lacks the taps,
+// Taps stops the cell with one line saying to run that cell ("Run GPT-2
+// once") first. Notebook 03 runs its models in-process through package
+// nbmodel, which links GoMLX.
 //
 // The environment overrides a notebook's settings (internal/env), and the
 // output says so when it does:
@@ -16,6 +21,8 @@
 //	GPT2TAPS_TEXT_FILE  a file whose text replaces the notebook's text
 //	GPT2TAPS_CACHE      the tap cache directory
 //	GOMLX_BACKEND       the GoMLX backend: go, xla:cpu, xla:cuda (default: XLA when a PJRT plugin is found)
+//	GPT2TAPS_SERVER     off: Run computes in a one-shot process, not in a model server
+//	GPT2TAPS_SERVER_IDLE the model server's idle time-out (default ServerIdle)
 //
 // Errors stop the cell: Check, Must and every helper print one line
 // "error: …" (with a hint in the notebook's terms where one helps) and exit

@@ -16,8 +16,8 @@ import (
 
 // Checkpoint is a model found on disk (in the Hugging Face cache, downloaded
 // there if missing, or a directory) with its configuration read. Its weights
-// are not loaded: the cell that runs GPT-2 (nbmodel.Run) loads them, and only
-// when its taps are not in the tap cache.
+// are not loaded: the cell that runs GPT-2 (Run) has the model server load
+// them, and only when its taps are not in the tap cache.
 type Checkpoint struct {
 	Name   string      // the Hub id or directory asked for
 	Dir    string      // the checkpoint directory

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gpt2taps/gpt2taps/internal/env"
 	"github.com/gpt2taps/gpt2taps/pkg/analysis"
@@ -260,5 +261,69 @@ func TestTapsComeFromTheCache(t *testing.T) {
 	errs.Reset()
 	if code := status(func() { Taps(filepath.Join(t.TempDir(), "missing"), "Hello", lesson.Request()) }); code != 1 || !strings.HasPrefix(errs.String(), "error: ") {
 		t.Errorf("a missing model: exit %d, stderr %q; want 1 and an error", code, errs.String())
+	}
+}
+
+// TestServerIdle: the model server's idle time-out comes from
+// GPT2TAPS_SERVER_IDLE, else ServerIdle; a bad value is an error naming it.
+func TestServerIdle(t *testing.T) {
+	t.Setenv(env.ServerIdle, "")
+	if d, err := serverIdle(); d != ServerIdle || err != nil {
+		t.Errorf("unset: %v, %v; want %v", d, err, ServerIdle)
+	}
+	t.Setenv(env.ServerIdle, "30s")
+	if d, err := serverIdle(); d != 30*time.Second || err != nil {
+		t.Errorf("30s: %v, %v", d, err)
+	}
+	for _, bad := range []string{"soon", "-1m", "0s"} {
+		t.Setenv(env.ServerIdle, bad)
+		if _, err := serverIdle(); err == nil || !strings.Contains(err.Error(), env.ServerIdle) {
+			t.Errorf("%q: %v, want an error naming %s", bad, err, env.ServerIdle)
+		}
+	}
+}
+
+// TestRunFindsTheCache: Run returns the taps from the tap cache without a
+// model server or a one-shot process (GPT2TAPS_SERVER=off, and no gpt2taps
+// binary is built: a cache hit asks nobody), removes the cells' build
+// settings from what a server would inherit, and stops the cell with one
+// line when the model does not exist.
+func TestRunFindsTheCache(t *testing.T) {
+	_, errs, status := capture(t)
+	ckpt := testckpt.Write(t, 2, 32, 4, 3)
+	cache := t.TempDir()
+	t.Setenv(env.Cache, cache)
+	t.Setenv(env.Model, "")
+	t.Setenv(env.TextFile, "")
+	t.Setenv(env.Server, "off")
+	t.Setenv(env.ServerIdle, "")
+	t.Setenv("CGO_ENABLED", "0")
+	computed, err := model.RunCached(context.Background(), model.Source{Model: ckpt, Backend: "go"}, taps.Text("Hello world"), lesson.Request(), taps.Cache{Dir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res *taps.Result
+	if code := status(func() { res = Run(ckpt, "Hello world", lesson.Request()) }); code != -1 {
+		t.Fatalf("Run ended the cell with %d: %s", code, errs.String())
+	}
+	if res.Info.Computed || !slices.Equal(res.IDs, computed.IDs) || !strings.Contains(res.Info.String(), "loaded from the tap cache") {
+		t.Errorf("Run: %v (ids %v), want the cached taps of %v", res.Info, res.IDs, computed.IDs)
+	}
+	if got, want := Get(res, "hidden_states"), Get(computed, "hidden_states"); !slices.Equal(got.Data, want.Data) {
+		t.Error("Run's hidden states differ from the computed ones")
+	}
+	if v, set := os.LookupEnv("CGO_ENABLED"); set {
+		t.Errorf("CGO_ENABLED=%q is still set: the model server would be built without cgo", v)
+	}
+	errs.Reset()
+	missing := filepath.Join(t.TempDir(), "no-such-model")
+	if code := status(func() { Run(missing, "Hello", lesson.Request()) }); code != 1 ||
+		!strings.HasPrefix(errs.String(), "error: ") || !strings.Contains(errs.String(), "no-such-model") || strings.Count(errs.String(), "\n") != 1 {
+		t.Errorf("a missing model: exit %d, stderr %q; want 1 and one line naming it", code, errs.String())
+	}
+	t.Setenv(env.ServerIdle, "soon")
+	errs.Reset()
+	if code := status(func() { Run(ckpt, "Hello world", lesson.Request()) }); code != 1 || !strings.Contains(errs.String(), env.ServerIdle) {
+		t.Errorf("a bad %s: exit %d, stderr %q", env.ServerIdle, code, errs.String())
 	}
 }

@@ -15,13 +15,13 @@ import (
 )
 
 // RunCell is the heading of the notebooks' cell that runs GPT-2
-// (nbmodel.Run), which Taps names when the tap cache lacks what it asks for.
+// (Run), which Taps names when the tap cache lacks what it asks for.
 const RunCell = "Run GPT-2 once"
 
 // Taps returns what req asks of the model name ($GPT2TAPS_MODEL replaces it)
 // on the text ($GPT2TAPS_TEXT_FILE replaces it) from the tap cache
 // ($GPT2TAPS_CACHE, else ~/.cache/gpt2taps/taps), where the cell that runs
-// GPT-2 (nbmodel.Run) put it. It runs nothing and does not link GoMLX: when
+// GPT-2 (Run) put it. It runs nothing and does not link GoMLX: when
 // the cache lacks the taps — the text or the model changed since that cell
 // ran — it stops the cell with one line saying to run that cell first.
 func Taps(name, s string, req taps.Request) *taps.Result {

@@ -1,9 +1,11 @@
-// Package nbmodel is the part of the notebooks' plumbing that runs GPT-2: the
-// one cell of notebooks 01 and 02 that runs the model (Run), and notebook
-// 03's comparison of many (model, text) pairs (Compare and the cells around
-// it), whose package pkg/compare runs models too. It links pkg/model and
-// GoMLX; every other cell uses pkg/nb alone, which does not, and reads what
-// Run left in the tap cache (nb.Taps).
+// Package nbmodel is the part of the notebooks' plumbing that runs GPT-2 in
+// the cell's own program: notebook 03's comparison of many (model, text)
+// pairs (Compare and the cells around it), whose package pkg/compare runs
+// models, and Run, the in-process capture (model.RunCached). It links
+// pkg/model and GoMLX, so a cell using it builds with cgo and takes seconds
+// to link: notebooks 01 and 02 do not use it — their run cell is nb.Run,
+// which asks the model server and links no GoMLX, and every other cell reads
+// the tap cache (nb.Taps).
 //
 // It shares pkg/nb's settings and errors: the environment's overrides
 // (nb.ModelName, nb.Text), and nb.Check / nb.Must, which stop the cell with
@@ -31,7 +33,8 @@ var (
 // time by loading the weights and running the forward pass on the backend of
 // GOMLX_BACKEND (else automatic), then from the tap cache ($GPT2TAPS_CACHE,
 // else ~/.cache/gpt2taps/taps), where the notebook's other cells find it
-// (nb.Taps). res.Info says which, and on what backend.
+// (nb.Taps). res.Info says which, and on what backend. It is nb.Run in this
+// program (no model server): the same taps, in the same cache.
 func Run(name, s string, req taps.Request) *taps.Result {
 	src := model.Source{Model: nb.ModelName(name), Log: stderr}
 	return nb.Must(model.RunCached(context.Background(), src, taps.Text(nb.Text(s)), req, taps.Cache{Log: stderr}))
