@@ -131,4 +131,3 @@ func TokenLabels(n int) []string {
 	}
 	return out
 }
-
