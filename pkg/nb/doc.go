@@ -11,8 +11,10 @@
 // with the set-up cell's settings (no automatic go get, no cgo, no symbol
 // tables: see notebooks/structure_test.go). When the cache lacks the taps,
 // Taps stops the cell with one line saying to run that cell ("Run GPT-2
-// once") first. Notebook 03 runs its models in-process through package
-// nbmodel, which links GoMLX.
+// once") first. Notebooks 03–07 run their models in-process through
+// package nbmodel, which links GoMLX; their other cells read the cache with
+// this package (Taps, and for the course's batches Batch, VersionRuns and
+// Paths).
 //
 // The environment overrides a notebook's settings (internal/env), and the
 // output says so when it does:
@@ -23,6 +25,8 @@
 //	GOMLX_BACKEND       the GoMLX backend: go, xla:cpu, xla:cuda (default: XLA when a PJRT plugin is found)
 //	GPT2TAPS_SERVER     off: Run computes in a one-shot process, not in a model server
 //	GPT2TAPS_SERVER_IDLE the model server's idle time-out (default ServerIdle)
+//	GPT2TAPS_SENTENCES_FILE  notebooks 04, 05, 07: sentences, one per line
+//	GPT2TAPS_OUT_DIR    notebooks 04–07: where the lesson's JSON and figures are saved
 //
 // Errors stop the cell: Check, Must and every helper print one line
 // "error: …" (with a hint in the notebook's terms where one helps) and exit

@@ -36,7 +36,7 @@ var allowed = map[string][]string{
 	"pkg/compare":      {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/model", "pkg/viz", "pkg/lesson", "pkg/backend", "internal/atomicfile", "internal/env"},
 	"pkg/modelclient":  {"pkg/gpt2", "pkg/taps", "internal/env"},
 	"pkg/modelserver":  {"pkg/gpt2", "pkg/taps", "pkg/model", "pkg/modelclient"},
-	"pkg/nb":           {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "pkg/lesson", "pkg/course", "pkg/compare", "pkg/modelclient", "internal/env"},
+	"pkg/nb":           {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "pkg/lesson", "pkg/course", "pkg/modelclient", "internal/env"},
 	"pkg/nb/nbmodel":   {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/model", "pkg/lesson", "pkg/course", "pkg/compare", "pkg/nb", "internal/env"},
 	// Harnesses around it: tests, measurements, the browser.
 	"tools/nbtest":      nil,

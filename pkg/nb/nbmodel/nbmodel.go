@@ -1,7 +1,9 @@
 // Package nbmodel is the part of the notebooks' plumbing that runs GPT-2 in
 // the cell's own program: notebook 03's comparison of many (model, text)
 // pairs (Compare and the cells around it), whose package pkg/compare runs
-// models, and Run, the in-process capture (model.RunCached). It links
+// models, the course notebooks' batch captures (RunBatch, RunVersions,
+// RunPaths: model.RunBatchCached pads a batch of sentences so that one graph
+// compiles), and Run, the in-process capture (model.RunCached). It links
 // pkg/model and GoMLX, so a cell using it builds with cgo and takes seconds
 // to link: notebooks 01 and 02 do not use it — their run cell is nb.Run,
 // which asks the model server and links no GoMLX, and every other cell reads
