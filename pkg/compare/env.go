@@ -10,13 +10,9 @@ import (
 	"github.com/gpt2taps/gpt2taps/internal/env"
 )
 
-// Environment variables that override the comparison's lists (for tests and classrooms), read by internal/env.
-// The lesson's GPT2TAPS_MODEL, GPT2TAPS_TEXT_FILE and GPT2TAPS_CACHE keep their meaning: one model, one text, the
-// tap cache.
-const (
-	EnvModels   = env.Models   // GPT2TAPS_MODELS: comma-separated models (Hub ids or directories) that replace the list
-	EnvTextsDir = env.TextsDir // GPT2TAPS_TEXTS_DIR: a directory whose *.txt files replace the list of texts
-)
+// The environment overrides the comparison's lists (for tests and classrooms), read by internal/env:
+// GPT2TAPS_MODELS (comma-separated models) and GPT2TAPS_TEXTS_DIR (a directory of *.txt texts). The lesson's
+// GPT2TAPS_MODEL, GPT2TAPS_TEXT_FILE and GPT2TAPS_CACHE keep their meaning: one model, one text, the tap cache.
 
 // ModelsFromEnv returns models with the environment's override applied, and a one-line note saying which applied
 // ("" when none did): GPT2TAPS_MODELS replaces the list; else GPT2TAPS_MODEL replaces it with that one model.
