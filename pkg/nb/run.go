@@ -1,13 +1,10 @@
 package nb
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"math"
 
 	"github.com/gpt2taps/gpt2taps/pkg/analysis"
-	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 	"github.com/gpt2taps/gpt2taps/pkg/viz"
@@ -26,13 +23,9 @@ const RunCell = "Run GPT-2 once"
 // ran — it stops the cell with one line saying to run that cell first.
 func Taps(name, s string, req taps.Request) *taps.Result {
 	name = modelName(name, false)
-	// Offline: the taps are only there if the run cell found the model.
-	key, err := taps.NewKey(context.Background(), name, checkpoints.Options{Offline: true}, taps.Text(text(s, false)), req)
-	if errors.Is(err, checkpoints.ErrModelNotCached) {
-		notCached(name, err.Error())
-	}
-	Check(err)
-	res, ok, err := taps.Cache{Log: stderr}.Load(key)
+	// Recall, not NewKey: no tokenizing, no model resolution, so the cell links neither the tokenizer's tables nor
+	// the Hub client (it builds in well under a second); the run cell's capture left the index entry.
+	res, ok, err := taps.Cache{Log: stderr}.Recall(name, text(s, false), req)
 	Check(err)
 	if !ok {
 		notCached(name, "")

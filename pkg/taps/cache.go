@@ -112,12 +112,14 @@ func (c Cache) Do(ctx context.Context, k Key, compute func() (*Result, error)) (
 	}
 	if res, ok := e.load(c.log()); ok {
 		res.Info.Elapsed = time.Since(start)
+		c.noteRecall(k)
 		return res, nil
 	}
 	unlock := lockKey(ctx, e.path)
 	defer unlock()
 	if res, ok := e.load(c.log()); ok { // another process computed it while we waited
 		res.Info.Elapsed = time.Since(start)
+		c.noteRecall(k)
 		return res, nil
 	}
 	res, err := compute()
@@ -129,8 +131,17 @@ func (c Cache) Do(ctx context.Context, k Key, compute func() (*Result, error)) (
 		fmt.Fprintf(c.log(), "note: the taps could not be cached (%v); they will be computed again next time: set %s to a writable directory\n", err, env.Cache)
 	} else {
 		res.Info.CachePath = e.path
+		c.noteRecall(k)
 	}
 	return res, nil
+}
+
+// noteRecall remembers k for Recall; a failure only costs Recall a miss, so
+// it is reported on the log and otherwise ignored.
+func (c Cache) noteRecall(k Key) {
+	if err := c.remember(k); err != nil {
+		fmt.Fprintf(c.log(), "note: the tap cache's index could not be written (%v)\n", err)
+	}
 }
 
 // Load returns k's result if the cache holds it, without computing anything;

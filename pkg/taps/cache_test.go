@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
@@ -241,5 +242,68 @@ func TestNewKeyChecksBeforeTheSlowWork(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: error %v, want one line containing %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// TestRecallFindsWhatARunStored: Recall finds a result by the model argument,
+// text and request it was asked for, without tokenizing or resolving; another
+// text, request or changed model files are misses, and a damaged index entry
+// is a miss with a note.
+func TestRecallFindsWhatARunStored(t *testing.T) {
+	ckpt, dir := checkpoint(t, 2), t.TempDir()
+	var log bytes.Buffer
+	cache := taps.Cache{Dir: dir, Log: &log}
+	if _, ok, err := cache.Recall(ckpt, text, cosineRequest); ok || err != nil {
+		t.Fatalf("Recall before any run: ok %v, %v; want a miss", ok, err)
+	}
+	computed := cached(t, ckpt, dir, nil, cosineRequest, text)
+	res, ok, err := cache.Recall(ckpt, text, cosineRequest)
+	if err != nil || !ok || res.Info.Computed || res.Info.CachePath != computed.Info.CachePath {
+		t.Fatalf("Recall after the run: ok %v, %v, %+v", ok, err, res)
+	}
+	if !slices.Equal(get(t, res, "cosine"), get(t, computed, "cosine")) || !slices.Equal(res.Tokens, computed.Tokens) {
+		t.Error("Recall returned other numbers or tokens than the run stored")
+	}
+	empty := cosineRequest
+	empty.Points = append([]string{}, cosineRequest.Points...)
+	if _, ok, _ := cache.Recall(ckpt, text, empty); !ok {
+		t.Error("the same request with a copied list was a miss")
+	}
+	for _, miss := range []struct {
+		name, model, text string
+		req               taps.Request
+	}{
+		{"another text", ckpt, text + " Again.", cosineRequest},
+		{"another request", ckpt, text, taps.Request{Points: []string{"hidden_states"}}},
+		{"another model argument", "gpt2", text, cosineRequest},
+	} {
+		if _, ok, err := cache.Recall(miss.model, miss.text, miss.req); ok || err != nil {
+			t.Errorf("%s: ok %v, %v; want a miss", miss.name, ok, err)
+		}
+	}
+	// New model files (a regenerated checkpoint) make the remembered taps another model's.
+	now := time.Now().Add(time.Hour)
+	if err := os.Chtimes(filepath.Join(ckpt, "model.safetensors"), now, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := cache.Recall(ckpt, text, cosineRequest); ok || err != nil {
+		t.Errorf("after the model files changed: ok %v, %v; want a miss", ok, err)
+	}
+	again := cached(t, ckpt, dir, nil, cosineRequest, text)
+	if !again.Info.Computed {
+		t.Fatal("the changed model's taps came from the cache")
+	}
+	entries, _ := filepath.Glob(filepath.Join(dir, "recall", "*.json"))
+	if len(entries) == 0 {
+		t.Fatal("no index entries were written")
+	}
+	for _, e := range entries {
+		if err := os.WriteFile(e, []byte("{"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log.Reset()
+	if _, ok, err := cache.Recall(ckpt, text, cosineRequest); ok || err != nil || !strings.Contains(log.String(), "damaged") {
+		t.Errorf("a damaged entry: ok %v, %v, log %q; want a miss and a note", ok, err, log.String())
 	}
 }

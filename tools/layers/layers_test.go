@@ -26,7 +26,7 @@ var allowed = map[string][]string{
 	// The data path.
 	"pkg/gpt2":         {"internal/stfile"},
 	"pkg/checkpoints":  {"pkg/gpt2", "internal/hfcache", "internal/stfile"},
-	"pkg/taps":         {"pkg/gpt2", "pkg/checkpoints", "internal/stfile", "internal/env"},
+	"pkg/taps":         {"pkg/gpt2", "pkg/checkpoints", "internal/stfile", "internal/env", "internal/atomicfile"},
 	"pkg/model":        {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/backend"},
 	"pkg/viz":          {"pkg/analysis", "internal/atomicfile"},
 	"pkg/viz/viztest":  {"pkg/analysis"},
