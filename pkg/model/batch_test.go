@@ -4,15 +4,10 @@ import (
 	"bytes"
 	stdctx "context"
 	"math"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/gpt2taps/gpt2taps/internal/stfile"
 	"github.com/gpt2taps/gpt2taps/pkg/backend"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
@@ -337,7 +332,7 @@ func TestRunBatchAgainstPyTorch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ref := pyReference(t, dir, alone.IDs)
+		ref := PyTorchReference(t, dir, alone.IDs, true)
 		for _, run := range []struct {
 			name string
 			res  *taps.Result
@@ -353,49 +348,4 @@ func TestRunBatchAgainstPyTorch(t *testing.T) {
 			}
 		}
 	}
-}
-
-// pyReference runs reference/gpt2_reference.py (with logits) on ids, as
-// reference_test.go's runReference does for the external tests.
-func pyReference(t *testing.T, dir string, ids []int) map[string][]float32 {
-	t.Helper()
-	script, err := filepath.Abs("../../reference/gpt2_reference.py")
-	if err != nil {
-		t.Fatal(err)
-	}
-	strs := make([]string, len(ids))
-	for i, id := range ids {
-		strs[i] = strconv.Itoa(id)
-	}
-	python := "/usr/bin/python3"
-	if p := os.Getenv("GPT2TAPS_PYTHON"); p != "" {
-		python = p
-	}
-	out := filepath.Join(t.TempDir(), "ref.safetensors")
-	cmd := exec.Command(python, script, "--model", dir, "--ids", strings.Join(strs, ","), "--out", out, "--threads", "1", "--logits")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("PyTorch reference failed (install Debian's python3-torch, or run scripts/install.sh): %v\n%s", err, msg)
-	}
-	f, err := stfile.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	res := map[string][]float32{}
-	for _, name := range f.Names() {
-		dtype, shape, _ := f.Info(name)
-		if dtype != "F32" {
-			continue
-		}
-		n := 1
-		for _, d := range shape {
-			n *= d
-		}
-		vals := make([]float32, n)
-		if err := f.Float32s(name, vals); err != nil {
-			t.Fatal(err)
-		}
-		res[name] = vals
-	}
-	return res
 }
