@@ -12,19 +12,18 @@ import (
 	"fmt"
 	"image/png"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gpt2taps/gpt2taps/tools/coursecheck"
+
 	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/gpt2taps/gpt2taps/internal/env"
 	"github.com/gpt2taps/gpt2taps/pkg/backend"
@@ -207,164 +206,6 @@ func dist64(a, b []float64) float64 {
 	return math.Sqrt(s)
 }
 
-// stats64 are the mean, population std, SEM (sample std / √n) and count of xs, NaN skipped.
-func stats64(xs []float64) (mean, std, sem float64, n int) {
-	var ss float64
-	for _, x := range xs {
-		if !math.IsNaN(x) {
-			mean += x
-			n++
-		}
-	}
-	if n == 0 {
-		return math.NaN(), math.NaN(), math.NaN(), 0
-	}
-	mean /= float64(n)
-	for _, x := range xs {
-		if !math.IsNaN(x) {
-			ss += (x - mean) * (x - mean)
-		}
-	}
-	std, sem = math.Sqrt(ss/float64(n)), math.NaN()
-	if n > 1 {
-		sem = math.Sqrt(ss / float64(n-1) / float64(n))
-	}
-	return mean, std, sem, n
-}
-
-func near64(t *testing.T, what string, got, want, tol float64) {
-	t.Helper()
-	if math.IsNaN(got) != math.IsNaN(want) || math.Abs(got-want) > tol*math.Max(1, math.Abs(want)) {
-		t.Errorf("%s = %.12g, independent computation %.12g", what, got, want)
-	}
-}
-
-// checkRows checks per-row statistics of rows[r][c].
-func checkRows(t *testing.T, what string, got course.Stats, rows [][]float64) {
-	t.Helper()
-	if len(got.Mean) != len(rows) || len(got.Std) != len(rows) || len(got.SEM) != len(rows) || len(got.Count) != len(rows) {
-		t.Fatalf("%s: %d/%d/%d/%d rows of statistics, want %d", what, len(got.Mean), len(got.Std), len(got.SEM), len(got.Count), len(rows))
-	}
-	for r, row := range rows {
-		mean, std, sem, n := stats64(row)
-		near64(t, fmt.Sprintf("%s mean[%d]", what, r), got.Mean[r], mean, 1e-9)
-		near64(t, fmt.Sprintf("%s std[%d]", what, r), got.Std[r], std, 1e-9)
-		near64(t, fmt.Sprintf("%s sem[%d]", what, r), got.SEM[r], sem, 1e-9)
-		if got.Count[r] != n {
-			t.Errorf("%s count[%d] = %d, want %d", what, r, got.Count[r], n)
-		}
-	}
-}
-
-// wordAt is the position of the one token equal to word (not first).
-func wordAt(t *testing.T, res *taps.Result, word string) int {
-	t.Helper()
-	at := -1
-	for i, tk := range res.Tokens {
-		if tk == word {
-			if at >= 0 {
-				t.Fatalf("%q twice in %q", word, res.Tokens)
-			}
-			at = i
-		}
-	}
-	if at < 1 {
-		t.Fatalf("%q not found after the first token in %q", word, res.Tokens)
-	}
-	return at
-}
-
-// pairs64 draws pairs as analysis.RandomPairs documents it: math/rand/v2's PCG seeded (seed, 0x9e3779b97f4a7c15),
-// A then B uniform in [0, count), drawn again when equal or not kept.
-func pairs64(n, count int, seed uint64, keep func(a, b int) bool) [][2]int {
-	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-	var out [][2]int
-	for len(out) < n {
-		a, b := rng.IntN(count), rng.IntN(count)
-		if a != b && (keep == nil || keep(a, b)) {
-			out = append(out, [2]int{a, b})
-		}
-	}
-	return out
-}
-
-// welchTest64 is Welch's t-test: t, the Welch–Satterthwaite df and the two-sided p.
-func welchTest64(a, b []float64) (tt, df, p float64) {
-	ma, sa, _, na := stats64(a)
-	mb, sb, _, nb := stats64(b)
-	va, vb := sa*sa*float64(na)/float64(na-1), sb*sb*float64(nb)/float64(nb-1) // sample variances
-	ea, eb := va/float64(na), vb/float64(nb)
-	tt = (ma - mb) / math.Sqrt(ea+eb)
-	df = (ea + eb) * (ea + eb) / (ea*ea/float64(na-1) + eb*eb/float64(nb-1))
-	return tt, df, 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Survival(math.Abs(tt))
-}
-
-// benjaminiHochberg64 is the step-up procedure at level q.
-func benjaminiHochberg64(p []float64, q float64) []bool {
-	order := make([]int, len(p))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return p[order[a]] < p[order[b]] })
-	k := 0
-	for rank := len(p); rank >= 1; rank-- {
-		if p[order[rank-1]] <= float64(rank)/float64(len(p))*q {
-			k = rank
-			break
-		}
-	}
-	out := make([]bool, len(p))
-	for _, i := range order[:k] {
-		out[i] = true
-	}
-	return out
-}
-
-func pearsonR64(x, y []float64) float64 {
-	_, sx, _, n := stats64(x)
-	_, sy, _, _ := stats64(y)
-	mx, _, _, _ := stats64(x)
-	my, _, _, _ := stats64(y)
-	var sxy float64
-	for i := range x {
-		sxy += (x[i] - mx) * (y[i] - my)
-	}
-	return sxy / float64(n) / (sx * sy)
-}
-
-// rank64 are 1-based ranks, ties given their average rank.
-func rank64(x []float64) []float64 {
-	r := make([]float64, len(x))
-	for i := range x {
-		less, equal := 0, 0
-		for j := range x {
-			switch {
-			case x[j] < x[i]:
-				less++
-			case x[j] == x[i]:
-				equal++
-			}
-		}
-		r[i] = float64(less) + float64(equal+1)/2
-	}
-	return r
-}
-
-// corrPValue64 is the two-sided p of a correlation r of n pairs (Student's t, n−2 degrees of freedom).
-func corrPValue64(r float64, n int) float64 {
-	df := float64(n - 2)
-	return 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Survival(math.Abs(r)*math.Sqrt(df/(1-r*r)))
-}
-
-func median64of(xs []float64) float64 {
-	s := slices.Clone(xs)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
 // printedRows parses a printed table: lines whose first field is an integer, into that integer → its numbers
 // (fields that parse as numbers; "±" and the like skipped).
 func printedRows(text string) map[int][]float64 {
@@ -410,44 +251,44 @@ func TestCourseRotationsNotebook(t *testing.T) {
 	}
 	target, neighbour := make([][]float64, L), make([][]float64, L)
 	for s, res := range results {
-		at := wordAt(t, res, " her")
+		at := coursecheck.WordAt(t, res, " her")
 		if got.Positions[s] != at {
 			t.Errorf("sentence %d: the word at %d, want %d", s, got.Positions[s], at)
 		}
 		for l := range L {
 			target[l] = append(target[l], deg64(vec64(res, l, at), vec64(res, l+1, at)))
 			neighbour[l] = append(neighbour[l], deg64(vec64(res, l, at-1), vec64(res, l+1, at-1)))
-			near64(t, fmt.Sprintf("target rotation block %d sentence %d", l+1, s), got.Target[l][s], target[l][s], 1e-6)
-			near64(t, fmt.Sprintf("neighbour rotation block %d sentence %d", l+1, s), got.Neighbour[l][s], neighbour[l][s], 1e-6)
+			coursecheck.CloseTo(t, fmt.Sprintf("target rotation block %d sentence %d", l+1, s), got.Target[l][s], target[l][s], 1e-6)
+			coursecheck.CloseTo(t, fmt.Sprintf("neighbour rotation block %d sentence %d", l+1, s), got.Neighbour[l][s], neighbour[l][s], 1e-6)
 		}
 	}
-	checkRows(t, "target", got.TargetStats, target)
-	checkRows(t, "neighbour", got.NeighbourStats, neighbour)
+	coursecheck.CheckStats(t, "target", got.TargetStats, target)
+	coursecheck.CheckStats(t, "neighbour", got.NeighbourStats, neighbour)
 	table := printedRows(cell(t, r, "ttest"))
 	ps := make([]float64, L)
 	for l := range L {
-		tt, df, p := welchTest64(target[l], neighbour[l])
+		tt, df, p := coursecheck.Welch(target[l], neighbour[l])
 		ps[l] = p
 		w := got.TTest[l]
 		if w.Block != l+1 {
 			t.Errorf("t-test %d is of block %d", l, w.Block)
 		}
-		near64(t, fmt.Sprintf("t of block %d", l+1), float64(w.T), tt, 1e-6)
-		near64(t, fmt.Sprintf("df of block %d", l+1), float64(w.DF), df, 1e-6)
-		near64(t, fmt.Sprintf("p of block %d", l+1), float64(w.P), p, 1e-6)
+		coursecheck.CloseTo(t, fmt.Sprintf("t of block %d", l+1), float64(w.T), tt, 1e-6)
+		coursecheck.CloseTo(t, fmt.Sprintf("df of block %d", l+1), float64(w.DF), df, 1e-6)
+		coursecheck.CloseTo(t, fmt.Sprintf("p of block %d", l+1), float64(w.P), p, 1e-6)
 		// The printed table: block → target mean, std, neighbour mean, std, t, p.
 		row := table[l+1]
 		if len(row) < 6 {
 			t.Fatalf("the t-test table has no row for block %d:\n%s", l+1, cell(t, r, "ttest"))
 		}
-		tm, ts, _, _ := stats64(target[l])
-		nm, ns, _, _ := stats64(neighbour[l])
+		tm, ts, _, _ := coursecheck.Summary(target[l])
+		nm, ns, _, _ := coursecheck.Summary(neighbour[l])
 		for i, want := range []float64{tm, ts, nm, ns, tt} {
-			near64(t, fmt.Sprintf("printed column %d of block %d", i, l+1), row[i], want, 1e-3)
+			coursecheck.CloseTo(t, fmt.Sprintf("printed column %d of block %d", i, l+1), row[i], want, 1e-3)
 		}
-		near64(t, fmt.Sprintf("printed p of block %d", l+1), row[5], p, 0.01)
+		coursecheck.CloseTo(t, fmt.Sprintf("printed p of block %d", l+1), row[5], p, 0.01)
 	}
-	for l, sig := range benjaminiHochberg64(ps, course.DefaultQ) {
+	for l, sig := range coursecheck.BH(ps, course.DefaultQ) {
 		if got.TTest[l].Significant != sig {
 			t.Errorf("block %d significant %v, want %v", l+1, got.TTest[l].Significant, sig)
 		}
@@ -466,18 +307,18 @@ func TestCourseRotationsNotebook(t *testing.T) {
 		t.Fatalf("control of seed %d with %d pairs", rc.Seed, len(rc.Pairs))
 	}
 	var angles []float64
-	for i, p := range pairs64(course.DefaultPairs, len(refs), course.DefaultSeed, nil) {
+	for i, p := range coursecheck.DrawPairs(course.DefaultPairs, len(refs), course.DefaultSeed, nil) {
 		a, b := refs[p[0]], refs[p[1]]
 		if rc.Pairs[i].A != a || rc.Pairs[i].B != b {
 			t.Fatalf("pair %d is %+v, want %v–%v", i, rc.Pairs[i], a, b)
 		}
 		angles = append(angles, deg64(vec64(results[a.Sentence], a.State, a.Token), vec64(results[b.Sentence], b.State, b.Token)))
-		near64(t, fmt.Sprintf("pair %d angle", i), rc.Pairs[i].Angle, angles[i], 1e-6)
+		coursecheck.CloseTo(t, fmt.Sprintf("pair %d angle", i), rc.Pairs[i].Angle, angles[i], 1e-6)
 	}
-	mean, std, _, _ := stats64(angles)
-	near64(t, "control mean", rc.Mean, mean, 1e-9)
-	near64(t, "control std", rc.Std, std, 1e-9)
-	near64(t, "control median", rc.Median, median64of(angles), 1e-9)
+	mean, std, _, _ := coursecheck.Summary(angles)
+	coursecheck.CloseTo(t, "control mean", rc.Mean, mean, 1e-9)
+	coursecheck.CloseTo(t, "control std", rc.Std, std, 1e-9)
+	coursecheck.CloseTo(t, "control median", rc.Median, coursecheck.Median(angles), 1e-9)
 	if c := cell(t, r, "control"); !strings.Contains(c, fmt.Sprintf("mean %.2f°", mean)) {
 		t.Errorf("the control cell should print the control's mean %.2f°:\n%s", mean, c)
 	}
@@ -503,17 +344,17 @@ func TestCourseNeighboursNotebook(t *testing.T) {
 	at := make([]int, S)
 	longest := 0
 	for n, res := range results {
-		at[n] = wordAt(t, res, " her")
+		at[n] = coursecheck.WordAt(t, res, " her")
 		longest = max(longest, len(res.Tokens))
 		for s := range states {
 			target[s] = append(target[s], rad64(vec64(res, s, at[n]-1), vec64(res, s, at[n])))
-			near64(t, fmt.Sprintf("angle state %d sentence %d", s, n), got.Target[s][n], target[s][n], 1e-6)
+			coursecheck.CloseTo(t, fmt.Sprintf("angle state %d sentence %d", s, n), got.Target[s][n], target[s][n], 1e-6)
 		}
 	}
 	if !slices.Equal(got.Positions, at) {
 		t.Errorf("positions %v, want %v", got.Positions, at)
 	}
-	checkRows(t, "target", got.TargetStats, target)
+	coursecheck.CheckStats(t, "target", got.TargetStats, target)
 	if len(got.ByPosition) != longest-1 {
 		t.Fatalf("%d position pairs, want %d", len(got.ByPosition), longest-1)
 	}
@@ -528,7 +369,7 @@ func TestCourseNeighboursNotebook(t *testing.T) {
 				rows[s] = append(rows[s], v)
 			}
 		}
-		checkRows(t, fmt.Sprintf("position pair %d", i), got.ByPosition[i], rows)
+		coursecheck.CheckStats(t, fmt.Sprintf("position pair %d", i), got.ByPosition[i], rows)
 	}
 	// The baseline: pairs of distinct positions of one sentence, neither the word.
 	type token struct{ n, pos int }
@@ -538,7 +379,7 @@ func TestCourseNeighboursNotebook(t *testing.T) {
 			tokens = append(tokens, token{n, p})
 		}
 	}
-	pairs := pairs64(course.DefaultPairs, len(tokens), course.DefaultSeed, func(a, b int) bool {
+	pairs := coursecheck.DrawPairs(course.DefaultPairs, len(tokens), course.DefaultSeed, func(a, b int) bool {
 		ta, tb := tokens[a], tokens[b]
 		return ta.n == tb.n && ta.pos != at[ta.n] && tb.pos != at[tb.n]
 	})
@@ -553,7 +394,7 @@ func TestCourseNeighboursNotebook(t *testing.T) {
 		}
 		for s := range states {
 			angle := rad64(vec64(results[a.n], s, a.pos), vec64(results[a.n], s, b.pos))
-			near64(t, fmt.Sprintf("baseline pair %d state %d", p, s), got.Baseline[s][p], angle, 1e-6)
+			coursecheck.CloseTo(t, fmt.Sprintf("baseline pair %d state %d", p, s), got.Baseline[s][p], angle, 1e-6)
 			base[s] = append(base[s], angle)
 			w, wo := math.NaN(), angle
 			if a.pos == 0 || b.pos == 0 {
@@ -562,19 +403,19 @@ func TestCourseNeighboursNotebook(t *testing.T) {
 			with[s], without[s] = append(with[s], w), append(without[s], wo)
 		}
 	}
-	checkRows(t, "baseline", got.BaselineStats, base)
-	checkRows(t, "baseline with token 0", got.WithToken0, with)
-	checkRows(t, "baseline without token 0", got.WithoutToken0, without)
+	coursecheck.CheckStats(t, "baseline", got.BaselineStats, base)
+	coursecheck.CheckStats(t, "baseline with token 0", got.WithToken0, with)
+	coursecheck.CheckStats(t, "baseline without token 0", got.WithoutToken0, without)
 	// The printed table: state → the neighbours' mean, std, the baseline's mean, std.
 	table := printedRows(cell(t, r, "baseline"))
 	for s := range states {
-		tm, ts, _, _ := stats64(target[s])
-		bm, bs, _, _ := stats64(base[s])
+		tm, ts, _, _ := coursecheck.Summary(target[s])
+		bm, bs, _, _ := coursecheck.Summary(base[s])
 		if row := table[s]; len(row) < 4 {
 			t.Errorf("the baseline table has no row for state %d", s)
 		} else {
 			for i, want := range []float64{tm, ts, bm, bs} {
-				near64(t, fmt.Sprintf("printed column %d of state %d", i, s), row[i], want, 1e-4)
+				coursecheck.CloseTo(t, fmt.Sprintf("printed column %d of state %d", i, s), row[i], want, 1e-4)
 			}
 		}
 	}
@@ -614,7 +455,7 @@ func TestCoursePathsNotebook(t *testing.T) {
 		}
 		for l := range L {
 			for tk := range T {
-				near64(t, fmt.Sprintf("%s path %d token %d", dir, l, tk), mp.Paths[l][tk], dist64(vec64(res, l, tk), vec64(res, l+1, tk)), 1e-6)
+				coursecheck.CloseTo(t, fmt.Sprintf("%s path %d token %d", dir, l, tk), mp.Paths[l][tk], dist64(vec64(res, l, tk), vec64(res, l+1, tk)), 1e-6)
 			}
 		}
 		post := res.Stacks[gpt2.ResidPost]
@@ -626,7 +467,7 @@ func TestCoursePathsNotebook(t *testing.T) {
 				out[d] = float64(post.Data[tk*D+d])
 			}
 			blockOnly[tk] = dist64(out, vec64(res, L-1, tk))
-			near64(t, fmt.Sprintf("%s last block token %d", dir, tk), mp.LastBlock[tk], blockOnly[tk], 1e-6)
+			coursecheck.CloseTo(t, fmt.Sprintf("%s last block token %d", dir, tk), mp.LastBlock[tk], blockOnly[tk], 1e-6)
 			row := res.Logits.Data[tk*V : (tk+1)*V]
 			best := 0
 			for v := range row {
@@ -648,17 +489,17 @@ func TestCoursePathsNotebook(t *testing.T) {
 			if c.got.N != T-1 {
 				t.Errorf("%s %s: n = %d, want %d", dir, c.name, c.got.N, T-1)
 			}
-			pr, sr := pearsonR64(x, y), pearsonR64(rank64(x), rank64(y))
-			near64(t, dir+" "+c.name+" pearson", float64(c.got.Pearson), pr, 1e-6)
-			near64(t, dir+" "+c.name+" pearson p", float64(c.got.PearsonP), corrPValue64(pr, T-1), 1e-5)
-			near64(t, dir+" "+c.name+" spearman", float64(c.got.Spearman), sr, 1e-9)
-			near64(t, dir+" "+c.name+" spearman p", float64(c.got.SpearmanP), corrPValue64(sr, T-1), 1e-6)
+			pr, sr := coursecheck.Pearson(x, y), coursecheck.Pearson(coursecheck.Ranks(x), coursecheck.Ranks(y))
+			coursecheck.CloseTo(t, dir+" "+c.name+" pearson", float64(c.got.Pearson), pr, 1e-6)
+			coursecheck.CloseTo(t, dir+" "+c.name+" pearson p", float64(c.got.PearsonP), coursecheck.CorrP(pr, T-1), 1e-5)
+			coursecheck.CloseTo(t, dir+" "+c.name+" spearman", float64(c.got.Spearman), sr, 1e-9)
+			coursecheck.CloseTo(t, dir+" "+c.name+" spearman p", float64(c.got.SpearmanP), coursecheck.CorrP(sr, T-1), 1e-6)
 			if i == 0 && c.name == "after ln_f" {
 				// The printed table's first model row: n, Pearson r, p, Spearman ρ, p.
 				if row := logitsTable[0]; len(row) < 3 || row[0] != float64(T-1) {
 					t.Errorf("the logits cell's first row %v, want n = %d first:\n%s", row, T-1, cell(t, r, "logits"))
 				} else {
-					near64(t, "printed Pearson r", row[1], pr, 1e-4)
+					coursecheck.CloseTo(t, "printed Pearson r", row[1], pr, 1e-4)
 				}
 			}
 		}
@@ -698,7 +539,7 @@ func TestCourseTrajectoriesNotebook(t *testing.T) {
 		}
 		for n := range S {
 			res := results[w*S+n]
-			at := wordAt(t, res, word)
+			at := coursecheck.WordAt(t, res, word)
 			if got.Positions[w][n] != at {
 				t.Errorf("%q in sentence %d at %d, want %d", word, n, got.Positions[w][n], at)
 			}
@@ -743,8 +584,8 @@ func TestCourseTrajectoriesNotebook(t *testing.T) {
 	}
 	for k := range K {
 		lambda := values[D-1-k]
-		near64(t, fmt.Sprintf("variance of PC%d", k+1), got.Variance[k], lambda, 1e-6*values[D-1]/math.Max(lambda, 1e-300))
-		near64(t, fmt.Sprintf("ratio of PC%d", k+1), got.Ratio[k], lambda/total, 1e-6)
+		coursecheck.CloseTo(t, fmt.Sprintf("variance of PC%d", k+1), got.Variance[k], lambda, 1e-6*values[D-1]/math.Max(lambda, 1e-300))
+		coursecheck.CloseTo(t, fmt.Sprintf("ratio of PC%d", k+1), got.Ratio[k], lambda/total, 1e-6)
 	}
 	// Coordinates on PC1–3: ±(x − μ)·v_k, one sign per component.
 	for k := range 3 {
@@ -760,7 +601,7 @@ func TestCourseTrajectoriesNotebook(t *testing.T) {
 					if sign == 0 && math.Abs(c) > 1e-3 {
 						sign = math.Copysign(1, c*got.Points[w][n][s][k])
 					}
-					near64(t, fmt.Sprintf("PC%d of %q sentence %d state %d", k+1, words[w], n, s), got.Points[w][n][s][k], sign*c, 1e-6)
+					coursecheck.CloseTo(t, fmt.Sprintf("PC%d of %q sentence %d state %d", k+1, words[w], n, s), got.Points[w][n][s][k], sign*c, 1e-6)
 					i++
 				}
 			}
@@ -771,7 +612,7 @@ func TestCourseTrajectoriesNotebook(t *testing.T) {
 				for d := range D {
 					c += (means[w][s][d] - mu[d]) * v[d]
 				}
-				near64(t, fmt.Sprintf("PC%d of %q's mean at state %d", k+1, words[w], s), got.Means[w][s][k], sign*c, 1e-6)
+				coursecheck.CloseTo(t, fmt.Sprintf("PC%d of %q's mean at state %d", k+1, words[w], s), got.Means[w][s][k], sign*c, 1e-6)
 			}
 		}
 	}
@@ -787,12 +628,12 @@ func TestCourseTrajectoriesNotebook(t *testing.T) {
 			for s := range states {
 				want := dist64(means[a][s], means[b][s])
 				rel := want / ((norm(means[a][s]) + norm(means[b][s])) / 2)
-				near64(t, fmt.Sprintf("distance %q–%q at %d", d.A, d.B, s), d.Distance[s], want, 1e-9)
-				near64(t, fmt.Sprintf("relative distance %q–%q at %d", d.A, d.B, s), d.Relative[s], rel, 1e-9)
+				coursecheck.CloseTo(t, fmt.Sprintf("distance %q–%q at %d", d.A, d.B, s), d.Distance[s], want, 1e-9)
+				coursecheck.CloseTo(t, fmt.Sprintf("relative distance %q–%q at %d", d.A, d.B, s), d.Relative[s], rel, 1e-9)
 				if row := distances[s]; len(row) < p+1 { // the distances; the relative ones, in ( ), are not numbers
 					t.Errorf("the distances table has no column %d at state %d:\n%s", p, s, cell(t, r, "distances"))
 				} else {
-					near64(t, fmt.Sprintf("printed distance %q–%q at %d", d.A, d.B, s), row[p], want, 1e-3)
+					coursecheck.CloseTo(t, fmt.Sprintf("printed distance %q–%q at %d", d.A, d.B, s), row[p], want, 1e-3)
 				}
 			}
 			p++

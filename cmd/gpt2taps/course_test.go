@@ -11,16 +11,15 @@ import (
 	"fmt"
 	"image/png"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
+	"github.com/gpt2taps/gpt2taps/tools/coursecheck"
+
 	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/gpt2taps/gpt2taps/pkg/backend"
 	"github.com/gpt2taps/gpt2taps/pkg/course"
@@ -157,173 +156,6 @@ func distance64(a, b []float32) float64 {
 	return math.Sqrt(s)
 }
 
-// summary64 is the mean, population std, SEM (sample std over √n) and count of xs, NaN skipped.
-func summary64(xs []float64) (mean, std, sem float64, n int) {
-	var vals []float64
-	for _, x := range xs {
-		if !math.IsNaN(x) {
-			vals = append(vals, x)
-		}
-	}
-	n = len(vals)
-	if n == 0 {
-		return math.NaN(), math.NaN(), math.NaN(), 0
-	}
-	for _, x := range vals {
-		mean += x / float64(n)
-	}
-	var ss float64
-	for _, x := range vals {
-		ss += (x - mean) * (x - mean)
-	}
-	std, sem = math.Sqrt(ss/float64(n)), math.NaN()
-	if n > 1 {
-		sem = math.Sqrt(ss/float64(n-1)) / math.Sqrt(float64(n))
-	}
-	return mean, std, sem, n
-}
-
-func closeTo(t *testing.T, what string, got, want, tol float64) {
-	t.Helper()
-	if math.IsNaN(got) != math.IsNaN(want) || math.Abs(got-want) > tol*math.Max(1, math.Abs(want)) {
-		t.Errorf("%s = %.12g, independent computation %.12g", what, got, want)
-	}
-}
-
-// checkStats checks per-row statistics of rows[r][c] (NaN skipped).
-func checkStats(t *testing.T, what string, got course.Stats, rows [][]float64) {
-	t.Helper()
-	if len(got.Mean) != len(rows) || len(got.Std) != len(rows) || len(got.SEM) != len(rows) || len(got.Count) != len(rows) {
-		t.Fatalf("%s: %d/%d/%d/%d rows of statistics, want %d", what, len(got.Mean), len(got.Std), len(got.SEM), len(got.Count), len(rows))
-	}
-	for r, row := range rows {
-		mean, std, sem, n := summary64(row)
-		closeTo(t, fmt.Sprintf("%s mean[%d]", what, r), got.Mean[r], mean, 1e-9)
-		closeTo(t, fmt.Sprintf("%s std[%d]", what, r), got.Std[r], std, 1e-9)
-		closeTo(t, fmt.Sprintf("%s sem[%d]", what, r), got.SEM[r], sem, 1e-9)
-		if got.Count[r] != n {
-			t.Errorf("%s count[%d] = %d, want %d", what, r, got.Count[r], n)
-		}
-	}
-}
-
-// targetAt is the index of the one token equal to word.
-func targetAt(t *testing.T, res *taps.Result, word string) int {
-	t.Helper()
-	at := -1
-	for i, tk := range res.Tokens {
-		if tk == word {
-			if at >= 0 {
-				t.Fatalf("%q twice in %q", word, res.Tokens)
-			}
-			at = i
-		}
-	}
-	if at < 1 {
-		t.Fatalf("%q not found after the first token in %q", word, res.Tokens)
-	}
-	return at
-}
-
-// drawPairs draws pairs as analysis.RandomPairs documents it: math/rand/v2's PCG seeded (seed, 0x9e3779b97f4a7c15),
-// A then B uniform in [0, count), redrawn when equal or not kept.
-func drawPairs(n, count int, seed uint64, keep func(a, b int) bool) [][2]int {
-	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-	var out [][2]int
-	for len(out) < n {
-		a, b := rng.IntN(count), rng.IntN(count)
-		if a != b && (keep == nil || keep(a, b)) {
-			out = append(out, [2]int{a, b})
-		}
-	}
-	return out
-}
-
-func median64(xs []float64) float64 {
-	s := slices.Clone(xs)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-// welch64 is Welch's t-test: t, the Welch–Satterthwaite df and the two-sided p.
-func welch64(a, b []float64) (tt, df, p float64) {
-	ma, _, _, na := summary64(a)
-	mb, _, _, nb := summary64(b)
-	var va, vb float64
-	for _, x := range a {
-		va += (x - ma) * (x - ma) / float64(na-1)
-	}
-	for _, x := range b {
-		vb += (x - mb) * (x - mb) / float64(nb-1)
-	}
-	ea, eb := va/float64(na), vb/float64(nb)
-	tt = (ma - mb) / math.Sqrt(ea+eb)
-	df = (ea + eb) * (ea + eb) / (ea*ea/float64(na-1) + eb*eb/float64(nb-1))
-	return tt, df, 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Survival(math.Abs(tt))
-}
-
-// bh64 is the Benjamini–Hochberg step-up procedure at level q.
-func bh64(p []float64, q float64) []bool {
-	idx := make([]int, len(p))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return p[idx[a]] < p[idx[b]] })
-	k := 0
-	for rank := len(p); rank >= 1; rank-- {
-		if p[idx[rank-1]] <= float64(rank)/float64(len(p))*q {
-			k = rank
-			break
-		}
-	}
-	out := make([]bool, len(p))
-	for _, i := range idx[:k] {
-		out[i] = true
-	}
-	return out
-}
-
-func pearson64(x, y []float64) float64 {
-	n := float64(len(x))
-	var mx, my float64
-	for i := range x {
-		mx, my = mx+x[i]/n, my+y[i]/n
-	}
-	var sxy, sxx, syy float64
-	for i := range x {
-		sxy += (x[i] - mx) * (y[i] - my)
-		sxx += (x[i] - mx) * (x[i] - mx)
-		syy += (y[i] - my) * (y[i] - my)
-	}
-	return sxy / math.Sqrt(sxx*syy)
-}
-
-// ranks64 are 1-based ranks, ties given their average rank.
-func ranks64(x []float64) []float64 {
-	r := make([]float64, len(x))
-	for i := range x {
-		less, equal := 0, 0
-		for j := range x {
-			if x[j] < x[i] {
-				less++
-			} else if x[j] == x[i] {
-				equal++
-			}
-		}
-		r[i] = float64(less) + float64(equal+1)/2
-	}
-	return r
-}
-
-// corrP64 is the two-sided p of a correlation r of n pairs under Student's t with n−2 degrees of freedom.
-func corrP64(r float64, n int) float64 {
-	df := float64(n - 2)
-	return 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Survival(math.Abs(r)*math.Sqrt(df/(1-r*r)))
-}
-
 func writeLines(t *testing.T, dir, name string, lines []string) string {
 	t.Helper()
 	return writeText(t, dir, name, strings.Join(lines, "\n")+"\n")
@@ -349,7 +181,7 @@ func TestCourseRotations(t *testing.T) {
 	}
 	target, neighbour := make([][]float64, L), make([][]float64, L)
 	for s, res := range results {
-		at := targetAt(t, res, " her")
+		at := coursecheck.WordAt(t, res, " her")
 		if got.Positions[s] != at {
 			t.Errorf("sentence %d: target at %d, want %d", s, got.Positions[s], at)
 		}
@@ -360,25 +192,25 @@ func TestCourseRotations(t *testing.T) {
 	}
 	for l := range L {
 		for s := range S {
-			closeTo(t, fmt.Sprintf("target rotation block %d sentence %d", l+1, s), got.Target[l][s], target[l][s], 1e-6)
-			closeTo(t, fmt.Sprintf("neighbour rotation block %d sentence %d", l+1, s), got.Neighbour[l][s], neighbour[l][s], 1e-6)
+			coursecheck.CloseTo(t, fmt.Sprintf("target rotation block %d sentence %d", l+1, s), got.Target[l][s], target[l][s], 1e-6)
+			coursecheck.CloseTo(t, fmt.Sprintf("neighbour rotation block %d sentence %d", l+1, s), got.Neighbour[l][s], neighbour[l][s], 1e-6)
 		}
 	}
-	checkStats(t, "target", got.TargetStats, target)
-	checkStats(t, "neighbour", got.NeighbourStats, neighbour)
+	coursecheck.CheckStats(t, "target", got.TargetStats, target)
+	coursecheck.CheckStats(t, "neighbour", got.NeighbourStats, neighbour)
 	ps := make([]float64, L)
 	for l := range L {
-		tt, df, p := welch64(target[l], neighbour[l])
+		tt, df, p := coursecheck.Welch(target[l], neighbour[l])
 		tl := got.TTest[l]
 		if tl.Block != l+1 {
 			t.Errorf("t-test %d is of block %d", l, tl.Block)
 		}
-		closeTo(t, fmt.Sprintf("t of block %d", l+1), float64(tl.T), tt, 1e-6)
-		closeTo(t, fmt.Sprintf("df of block %d", l+1), float64(tl.DF), df, 1e-6)
-		closeTo(t, fmt.Sprintf("p of block %d", l+1), float64(tl.P), p, 1e-6)
+		coursecheck.CloseTo(t, fmt.Sprintf("t of block %d", l+1), float64(tl.T), tt, 1e-6)
+		coursecheck.CloseTo(t, fmt.Sprintf("df of block %d", l+1), float64(tl.DF), df, 1e-6)
+		coursecheck.CloseTo(t, fmt.Sprintf("p of block %d", l+1), float64(tl.P), p, 1e-6)
 		ps[l] = p
 	}
-	for l, sig := range bh64(ps, course.DefaultQ) {
+	for l, sig := range coursecheck.BH(ps, course.DefaultQ) {
 		if got.TTest[l].Significant != sig {
 			t.Errorf("block %d significant %v, want %v", l+1, got.TTest[l].Significant, sig)
 		}
@@ -398,20 +230,20 @@ func TestCourseRotations(t *testing.T) {
 		t.Fatalf("control of seed %d with %d pairs, want 7 and 500", rc.Seed, len(rc.Pairs))
 	}
 	var angles []float64
-	for i, p := range drawPairs(500, len(refs), 7, nil) {
+	for i, p := range coursecheck.DrawPairs(500, len(refs), 7, nil) {
 		a, b := refs[p[0]], refs[p[1]]
 		gp := rc.Pairs[i]
 		if (ref{gp.A.Sentence, gp.A.State, gp.A.Token}) != a || (ref{gp.B.Sentence, gp.B.State, gp.B.Token}) != b {
 			t.Fatalf("pair %d is %+v, want %v–%v", i, gp, a, b)
 		}
 		angle := degrees64(hvec(results[a.s], a.st, a.t), hvec(results[b.s], b.st, b.t))
-		closeTo(t, fmt.Sprintf("pair %d angle", i), gp.Angle, angle, 1e-6)
+		coursecheck.CloseTo(t, fmt.Sprintf("pair %d angle", i), gp.Angle, angle, 1e-6)
 		angles = append(angles, angle)
 	}
-	mean, std, _, _ := summary64(angles)
-	closeTo(t, "control mean", rc.Mean, mean, 1e-9)
-	closeTo(t, "control std", rc.Std, std, 1e-9)
-	closeTo(t, "control median", rc.Median, median64(angles), 1e-9)
+	mean, std, _, _ := coursecheck.Summary(angles)
+	coursecheck.CloseTo(t, "control mean", rc.Mean, mean, 1e-9)
+	coursecheck.CloseTo(t, "control std", rc.Std, std, 1e-9)
+	coursecheck.CloseTo(t, "control median", rc.Median, coursecheck.Median(angles), 1e-9)
 
 	// Again: every sentence from the tap cache, the same numbers.
 	before, err := os.ReadFile(filepath.Join(out, "rotations.json"))
@@ -456,17 +288,17 @@ func TestCourseNeighbours(t *testing.T) {
 	longest := 0
 	at := make([]int, S)
 	for n, res := range results {
-		at[n] = targetAt(t, res, " her")
+		at[n] = coursecheck.WordAt(t, res, " her")
 		longest = max(longest, len(res.Tokens))
 		for s := range states {
 			target[s] = append(target[s], radians64(hvec(res, s, at[n]-1), hvec(res, s, at[n])))
-			closeTo(t, fmt.Sprintf("target angle state %d sentence %d", s, n), got.Target[s][n], target[s][n], 1e-6)
+			coursecheck.CloseTo(t, fmt.Sprintf("target angle state %d sentence %d", s, n), got.Target[s][n], target[s][n], 1e-6)
 		}
 	}
 	if !slices.Equal(got.Positions, at) {
 		t.Errorf("target positions %v, want %v", got.Positions, at)
 	}
-	checkStats(t, "target", got.TargetStats, target)
+	coursecheck.CheckStats(t, "target", got.TargetStats, target)
 	// By position pair i↔i+1 over the sentences that long.
 	if len(got.ByPosition) != longest-1 {
 		t.Fatalf("%d position pairs, want %d", len(got.ByPosition), longest-1)
@@ -482,7 +314,7 @@ func TestCourseNeighbours(t *testing.T) {
 				rows[s] = append(rows[s], v)
 			}
 		}
-		checkStats(t, fmt.Sprintf("position pair %d", i), got.ByPosition[i], rows)
+		coursecheck.CheckStats(t, fmt.Sprintf("position pair %d", i), got.ByPosition[i], rows)
 	}
 	// The baseline: pairs of distinct positions of one sentence, neither the target.
 	type token struct{ n, pos int }
@@ -492,7 +324,7 @@ func TestCourseNeighbours(t *testing.T) {
 			tokens = append(tokens, token{n, p})
 		}
 	}
-	pairs := drawPairs(300, len(tokens), course.DefaultSeed, func(a, b int) bool {
+	pairs := coursecheck.DrawPairs(300, len(tokens), course.DefaultSeed, func(a, b int) bool {
 		ta, tb := tokens[a], tokens[b]
 		return ta.n == tb.n && ta.pos != at[ta.n] && tb.pos != at[tb.n]
 	})
@@ -507,7 +339,7 @@ func TestCourseNeighbours(t *testing.T) {
 		}
 		for s := range states {
 			angle := radians64(hvec(results[a.n], s, a.pos), hvec(results[a.n], s, b.pos))
-			closeTo(t, fmt.Sprintf("baseline pair %d state %d", p, s), got.Baseline[s][p], angle, 1e-6)
+			coursecheck.CloseTo(t, fmt.Sprintf("baseline pair %d state %d", p, s), got.Baseline[s][p], angle, 1e-6)
 			base[s] = append(base[s], angle)
 			w, wo := math.NaN(), angle
 			if a.pos == 0 || b.pos == 0 {
@@ -516,9 +348,9 @@ func TestCourseNeighbours(t *testing.T) {
 			with[s], without[s] = append(with[s], w), append(without[s], wo)
 		}
 	}
-	checkStats(t, "baseline", got.BaselineStats, base)
-	checkStats(t, "baseline with token 0", got.WithToken0, with)
-	checkStats(t, "baseline without token 0", got.WithoutToken0, without)
+	coursecheck.CheckStats(t, "baseline", got.BaselineStats, base)
+	coursecheck.CheckStats(t, "baseline with token 0", got.WithToken0, with)
+	coursecheck.CheckStats(t, "baseline without token 0", got.WithoutToken0, without)
 }
 
 // TestCoursePaths: lesson 3 on two checkpoints of different depth and a text file, against the independent
@@ -551,7 +383,7 @@ func TestCoursePaths(t *testing.T) {
 		}
 		for l := range L {
 			for tk := range T {
-				closeTo(t, fmt.Sprintf("%s path %d token %d", dir, l, tk), mp.Paths[l][tk], distance64(hvec(res, l, tk), hvec(res, l+1, tk)), 1e-6)
+				coursecheck.CloseTo(t, fmt.Sprintf("%s path %d token %d", dir, l, tk), mp.Paths[l][tk], distance64(hvec(res, l, tk), hvec(res, l+1, tk)), 1e-6)
 			}
 		}
 		post := res.Stacks[gpt2.ResidPost]
@@ -560,7 +392,7 @@ func TestCoursePaths(t *testing.T) {
 		V := res.Logits.Dims[1]
 		for tk := range T {
 			blockOnly[tk] = distance64(post.Data[tk*D:(tk+1)*D], hvec(res, L-1, tk))
-			closeTo(t, fmt.Sprintf("%s last block token %d", dir, tk), mp.LastBlock[tk], blockOnly[tk], 1e-6)
+			coursecheck.CloseTo(t, fmt.Sprintf("%s last block token %d", dir, tk), mp.LastBlock[tk], blockOnly[tk], 1e-6)
 			row := res.Logits.Data[tk*V : (tk+1)*V]
 			best := 0
 			for v := range row {
@@ -582,11 +414,11 @@ func TestCoursePaths(t *testing.T) {
 			if c.got.N != T-1 {
 				t.Errorf("%s %s: n = %d, want %d", dir, c.name, c.got.N, T-1)
 			}
-			pr, sr := pearson64(x, y), pearson64(ranks64(x), ranks64(y))
-			closeTo(t, dir+" "+c.name+" pearson", float64(c.got.Pearson), pr, 1e-6)
-			closeTo(t, dir+" "+c.name+" pearson p", float64(c.got.PearsonP), corrP64(pr, T-1), 1e-5)
-			closeTo(t, dir+" "+c.name+" spearman", float64(c.got.Spearman), sr, 1e-9)
-			closeTo(t, dir+" "+c.name+" spearman p", float64(c.got.SpearmanP), corrP64(sr, T-1), 1e-6)
+			pr, sr := coursecheck.Pearson(x, y), coursecheck.Pearson(coursecheck.Ranks(x), coursecheck.Ranks(y))
+			coursecheck.CloseTo(t, dir+" "+c.name+" pearson", float64(c.got.Pearson), pr, 1e-6)
+			coursecheck.CloseTo(t, dir+" "+c.name+" pearson p", float64(c.got.PearsonP), coursecheck.CorrP(pr, T-1), 1e-5)
+			coursecheck.CloseTo(t, dir+" "+c.name+" spearman", float64(c.got.Spearman), sr, 1e-9)
+			coursecheck.CloseTo(t, dir+" "+c.name+" spearman p", float64(c.got.SpearmanP), coursecheck.CorrP(sr, T-1), 1e-6)
 		}
 	}
 	again := runCourseCLI(t, nil, args...)
@@ -631,7 +463,7 @@ func TestCourseTrajectories(t *testing.T) {
 		}
 		for n := range S {
 			res := results[w*S+n]
-			at := targetAt(t, res, word)
+			at := coursecheck.WordAt(t, res, word)
 			if got.Positions[w][n] != at {
 				t.Errorf("%q in sentence %d at %d, want %d", word, n, got.Positions[w][n], at)
 			}
@@ -678,8 +510,8 @@ func TestCourseTrajectories(t *testing.T) {
 	}
 	for k := range K {
 		lambda := values[D-1-k]
-		closeTo(t, fmt.Sprintf("variance of PC%d", k+1), got.Variance[k], lambda, 1e-6*values[D-1]/math.Max(lambda, 1e-300))
-		closeTo(t, fmt.Sprintf("ratio of PC%d", k+1), got.Ratio[k], lambda/total, 1e-6)
+		coursecheck.CloseTo(t, fmt.Sprintf("variance of PC%d", k+1), got.Variance[k], lambda, 1e-6*values[D-1]/math.Max(lambda, 1e-300))
+		coursecheck.CloseTo(t, fmt.Sprintf("ratio of PC%d", k+1), got.Ratio[k], lambda/total, 1e-6)
 	}
 	// Coordinates on PC1–3: ±(x − μ)·v_k, one sign per component.
 	for k := range 3 {
@@ -696,7 +528,7 @@ func TestCourseTrajectories(t *testing.T) {
 					if sign == 0 && math.Abs(c) > 1e-3 {
 						sign = math.Copysign(1, c*got.Points[w][n][s][k])
 					}
-					closeTo(t, fmt.Sprintf("PC%d of %q sentence %d state %d", k+1, words[w], n, s), got.Points[w][n][s][k], sign*c, 1e-6)
+					coursecheck.CloseTo(t, fmt.Sprintf("PC%d of %q sentence %d state %d", k+1, words[w], n, s), got.Points[w][n][s][k], sign*c, 1e-6)
 					i++
 				}
 			}
@@ -707,7 +539,7 @@ func TestCourseTrajectories(t *testing.T) {
 				for d := range D {
 					c += (means[w][s][d] - mu[d]) * v[d]
 				}
-				closeTo(t, fmt.Sprintf("PC%d of %q's mean at state %d", k+1, words[w], s), got.Means[w][s][k], sign*c, 1e-6)
+				coursecheck.CloseTo(t, fmt.Sprintf("PC%d of %q's mean at state %d", k+1, words[w], s), got.Means[w][s][k], sign*c, 1e-6)
 			}
 		}
 	}
@@ -730,8 +562,8 @@ func TestCourseTrajectories(t *testing.T) {
 				for k := range D {
 					diff[k] = means[a][s][k] - means[b][s][k]
 				}
-				closeTo(t, fmt.Sprintf("distance %q–%q at %d", d.A, d.B, s), d.Distance[s], norm(diff), 1e-9)
-				closeTo(t, fmt.Sprintf("relative distance %q–%q at %d", d.A, d.B, s), d.Relative[s], norm(diff)/((norm(means[a][s])+norm(means[b][s]))/2), 1e-9)
+				coursecheck.CloseTo(t, fmt.Sprintf("distance %q–%q at %d", d.A, d.B, s), d.Distance[s], norm(diff), 1e-9)
+				coursecheck.CloseTo(t, fmt.Sprintf("relative distance %q–%q at %d", d.A, d.B, s), d.Relative[s], norm(diff)/((norm(means[a][s])+norm(means[b][s]))/2), 1e-9)
 			}
 			p++
 		}

@@ -42,6 +42,7 @@ var allowed = map[string][]string{
 	"tools/nbtest":      nil,
 	"tools/browsertest": {"tools/nbtest", "pkg/viz/explorer"},
 	"tools/testckpt":    {"pkg/gpt2", "pkg/checkpoints"},
+	"tools/coursecheck": {"pkg/course", "pkg/taps"},
 	"tools/bench":       {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/model", "pkg/lesson", "pkg/analysis", "pkg/backend", "tools/nbtest"},
 	"tools/gpucheck":    {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/model", "pkg/lesson", "pkg/analysis", "pkg/backend"},
 	"tools/layers":      nil,
