@@ -11,6 +11,7 @@ import (
 
 	"github.com/gpt2taps/gpt2taps/internal/env"
 	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
@@ -90,7 +91,7 @@ func runCapture(args []string, stdout, stderr io.Writer) error {
 	// text tokenized, the model resolved, the tokens and taps checked against
 	// its configuration.
 	req := taps.Request{Points: splitList(*tapList), Logits: *logits}
-	key, err := taps.NewKey(context.Background(), src.Model, mf.resolveOptions(stderr), taps.Text(s), req)
+	key, err := checkpoints.NewKey(context.Background(), src.Model, mf.resolveOptions(stderr), gpt2.Text(s), req)
 	if err != nil {
 		return withModelHint(err)
 	}
@@ -99,7 +100,7 @@ func runCapture(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := m.Run(taps.Tokens(key.Tokens), key.Request)
+	res, err := m.Run(gpt2.Tokens(key.Tokens), key.Request)
 	m.Close() // the result is on the host: free the weights before writing it
 	if err != nil {
 		return err

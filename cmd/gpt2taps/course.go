@@ -18,6 +18,7 @@ import (
 	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/course"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2/tokenizer"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
@@ -277,7 +278,7 @@ func (r *courseRun) run(ctx context.Context) (courseResult, error) {
 	}
 	// Tokenize every version of the sentences (one for lessons 1 and 2, one per word for lesson 4: the first word
 	// replaced by each other) and find its word in each, before any model is resolved.
-	tok, err := gpt2.NewTokenizer()
+	tok, err := tokenizer.New()
 	if err != nil {
 		return nil, err
 	}
@@ -323,13 +324,13 @@ func (r *courseRun) run(ctx context.Context) (courseResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	ins := make([]taps.Input, len(encs))
+	ins := make([]gpt2.Input, len(encs))
 	for i, enc := range encs {
-		if _, err := taps.Tokens(enc).Encode(cfg); err != nil {
+		if err := gpt2.CheckTokens(enc, cfg); err != nil {
 			n := i % len(r.sentences)
 			return nil, fmt.Errorf("%s: %s, sentence %d (%s): %w", name, r.from, n, excerpt(versions[i/len(r.sentences)][n]), err)
 		}
-		ins[i] = taps.Tokens(enc)
+		ins[i] = gpt2.Tokens(enc)
 	}
 	src := r.src
 	src.Model = name
@@ -354,7 +355,7 @@ func (r *courseRun) run(ctx context.Context) (courseResult, error) {
 
 // paths runs lesson 3: every model on the text.
 func (r *courseRun) paths(ctx context.Context) (courseResult, error) {
-	tok, err := gpt2.NewTokenizer()
+	tok, err := tokenizer.New()
 	if err != nil {
 		return nil, err
 	}
@@ -375,7 +376,7 @@ func (r *courseRun) paths(ctx context.Context) (courseResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		if keys[i], err = taps.NewKey(ctx, name, r.opts, taps.Tokens(enc), course.PathRequest(cfg.NLayer)); err != nil {
+		if keys[i], err = checkpoints.NewKey(ctx, name, r.opts, gpt2.Tokens(enc), course.PathRequest(cfg.NLayer)); err != nil {
 			return nil, withModelHint(err)
 		}
 	}
@@ -388,7 +389,7 @@ func (r *courseRun) paths(ctx context.Context) (courseResult, error) {
 				return nil, err
 			}
 			defer m.Close()
-			return m.Run(taps.Tokens(key.Tokens), key.Request)
+			return m.Run(gpt2.Tokens(key.Tokens), key.Request)
 		})
 		if err != nil {
 			return nil, withModelHint(err)
@@ -402,11 +403,11 @@ func (r *courseRun) paths(ctx context.Context) (courseResult, error) {
 // config resolves a model and reads its configuration without loading any weight: the key of the first token of
 // enc. Errors are the model's, with gpt2taps's hints; a text too long for the model names it.
 func (r *courseRun) config(ctx context.Context, name string, enc gpt2.Encoding) (gpt2.Config, error) {
-	in := taps.Tokens(gpt2.Encoding{IDs: enc.IDs[:1], Tokens: enc.Tokens[:1]})
+	in := gpt2.Tokens(gpt2.Encoding{IDs: enc.IDs[:1], Tokens: enc.Tokens[:1]})
 	if r.lesson.name == "paths" {
-		in = taps.Tokens(enc)
+		in = gpt2.Tokens(enc)
 	}
-	key, err := taps.NewKey(ctx, name, r.opts, in, course.HiddenRequest())
+	key, err := checkpoints.NewKey(ctx, name, r.opts, in, course.HiddenRequest())
 	if err != nil {
 		return gpt2.Config{}, withModelHint(err)
 	}

@@ -116,9 +116,9 @@ func openCourseModel(t *testing.T, dir string) *model.Model {
 // hiddenBatch captures the hidden states of sentences with model.RunBatch and returns them with the tokens.
 func hiddenBatch(t *testing.T, dir string, sentences []string) []*taps.Result {
 	t.Helper()
-	ins := make([]taps.Input, len(sentences))
+	ins := make([]gpt2.Input, len(sentences))
 	for i, s := range sentences {
-		ins[i] = taps.Text(s)
+		ins[i] = gpt2.Text(s)
 	}
 	res, err := openCourseModel(t, dir).RunBatch(ins, taps.Request{Points: []string{"hidden_states"}})
 	if err != nil {
@@ -372,7 +372,7 @@ func TestCoursePaths(t *testing.T) {
 	for i, dir := range dirs {
 		L := []int{2, 4}[i]
 		last := fmt.Sprintf("h.%d.resid_post", L-1)
-		res, err := openCourseModel(t, dir).Run(taps.Text(text), taps.Request{Points: []string{"hidden_states", last}, Logits: true})
+		res, err := openCourseModel(t, dir).Run(gpt2.Text(text), taps.Request{Points: []string{"hidden_states", last}, Logits: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
@@ -46,7 +47,7 @@ func runLesson(args []string, stdout, stderr io.Writer) error {
 	}
 	src := model.Source{Model: name, Backend: mf.backend, HFCache: mf.cacheDir, Offline: mf.offline, Log: stderr}
 	start := time.Now()
-	res, err := model.RunCached(context.Background(), src, taps.Text(s), lesson.Request(), taps.Cache{Dir: *cacheDir, Log: stderr})
+	res, err := model.RunCached(context.Background(), src, gpt2.Text(s), lesson.Request(), taps.Cache{Dir: *cacheDir, Log: stderr})
 	if err != nil {
 		return withModelHint(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2/tokenizer"
 )
 
 // textFlags are --text and --text-file, shared by the commands that read a text.
@@ -50,7 +51,7 @@ func (t *textFlags) tokens(stdin io.Reader) (gpt2.Encoding, error) {
 	if err != nil {
 		return gpt2.Encoding{}, err
 	}
-	tok, err := gpt2.NewTokenizer()
+	tok, err := tokenizer.New()
 	if err != nil {
 		return gpt2.Encoding{}, err
 	}

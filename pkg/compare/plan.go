@@ -10,6 +10,7 @@ import (
 
 	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2/tokenizer"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
@@ -142,7 +143,7 @@ func (p *Plan) planModel(ctx context.Context, model string) (ModelPlan, error) {
 		return mp, nil
 	}
 	for i, t := range p.Texts {
-		if _, err := t.Input().Encode(mp.Config); err != nil {
+		if _, err := tokenizer.Encode(t.Input(), mp.Config); err != nil {
 			return mp, fmt.Errorf("text %s (%d tokens) on model %s: %w", t.Name, p.Tokens[i], model, err)
 		}
 	}
@@ -157,7 +158,7 @@ func (p *Plan) planModel(ctx context.Context, model string) (ModelPlan, error) {
 			continue
 		}
 		for _, t := range p.Texts {
-			key, err := taps.NewKey(ctx, dir, checkpoints.Options{Offline: true}, t.Input(), lesson.Request())
+			key, err := checkpoints.NewKey(ctx, dir, checkpoints.Options{Offline: true}, t.Input(), lesson.Request())
 			if err != nil {
 				return mp, fmt.Errorf("text %s on model %s: %w", t.Name, model, err)
 			}

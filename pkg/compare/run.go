@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
@@ -81,7 +82,7 @@ func (p *Plan) runModel(ctx context.Context, mp ModelPlan, ckpt string, trained 
 	for _, t := range p.Texts {
 		start := time.Now()
 		var err error
-		if key, err = taps.NewKey(ctx, ckpt, hub, t.Input(), lesson.Request()); err != nil {
+		if key, err = checkpoints.NewKey(ctx, ckpt, hub, t.Input(), lesson.Request()); err != nil {
 			return nil, taps.Key{}, fmt.Errorf("model %s, text %s: %w", mp.Model, t.Name, err)
 		}
 		res, err := cache.Do(ctx, key, func() (*taps.Result, error) {
@@ -92,7 +93,7 @@ func (p *Plan) runModel(ctx context.Context, mp ModelPlan, ckpt string, trained 
 				}
 				m = opened
 			}
-			return m.Run(taps.Tokens(key.Tokens), key.Request)
+			return m.Run(gpt2.Tokens(key.Tokens), key.Request)
 		})
 		var a *lesson.Analysis
 		if err == nil {

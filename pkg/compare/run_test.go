@@ -12,6 +12,7 @@ import (
 
 	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2/tokenizer"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
@@ -180,10 +181,10 @@ func checkAgainstLesson(t *testing.T, r Row, dir string, tx Text, cache string) 
 	t.Helper()
 	s := tx.Text
 	if tx.IDs != nil {
-		tok, _ := gpt2.NewTokenizer()
+		tok, _ := tokenizer.New()
 		s, _ = tok.Decode(tx.IDs) // these ids re-tokenize to themselves
 	}
-	res, err := model.RunCached(context.Background(), model.Source{Model: dir, Backend: "go"}, taps.Text(s), lesson.Request(), taps.Cache{Dir: cache})
+	res, err := model.RunCached(context.Background(), model.Source{Model: dir, Backend: "go"}, gpt2.Text(s), lesson.Request(), taps.Cache{Dir: cache})
 	if err != nil {
 		t.Fatal(err)
 	}

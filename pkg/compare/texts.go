@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2/tokenizer"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
-	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
 // Text is one input of the comparison: a text, or token ids (the shuffled control, whose tokens are not a text's
@@ -25,16 +25,16 @@ type Text struct {
 }
 
 // Input is the text as the taps package takes it.
-func (t Text) Input() taps.Input {
+func (t Text) Input() gpt2.Input {
 	if t.IDs != nil {
-		return taps.IDs(t.IDs)
+		return gpt2.IDs(t.IDs)
 	}
-	return taps.Text(t.Text)
+	return gpt2.Text(t.Text)
 }
 
 // Encode returns the text's GPT-2 tokens (every GPT-2 size shares the tokenizer). An empty text is an error.
 func (t Text) Encode() (gpt2.Encoding, error) {
-	enc, err := t.Input().Encode(gpt2.Config{})
+	enc, err := tokenizer.Encode(t.Input(), gpt2.Config{})
 	if err != nil {
 		return enc, fmt.Errorf("text %s: %w", t.Name, err)
 	}
@@ -136,7 +136,7 @@ func TextFromFile(path string) (Text, error) {
 // seeded with seed: the same words (tokens), with no syntax or sense left. The permutation depends only on seed
 // and the number of tokens.
 func ShuffledIDs(text string, seed uint64) ([]int, error) {
-	tok, err := gpt2.NewTokenizer()
+	tok, err := tokenizer.New()
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/gpt2taps/gpt2taps/internal/env"
-	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2/tokenizer"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 )
 
@@ -34,7 +34,7 @@ func TestDefaultTexts(t *testing.T) {
 	if !slices.Equal(names, TextNames()) || names[0] != TextNietzsche || names[5] != TextShuffled {
 		t.Errorf("texts %v, want %v", names, TextNames())
 	}
-	tok, err := gpt2.NewTokenizer()
+	tok, err := tokenizer.New()
 	if err != nil {
 		t.Fatal(err)
 	}

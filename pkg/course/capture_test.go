@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/gpt2taps/gpt2taps/pkg/backend"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
@@ -27,9 +28,9 @@ func openSmall(t *testing.T, layers int, seed int64) *model.Model {
 
 func batch(t *testing.T, m *model.Model, sentences []string) []*taps.Result {
 	t.Helper()
-	ins := make([]taps.Input, len(sentences))
+	ins := make([]gpt2.Input, len(sentences))
 	for i, s := range sentences {
-		ins[i] = taps.Text(s)
+		ins[i] = gpt2.Text(s)
 	}
 	res, err := m.RunBatch(ins, HiddenRequest())
 	if err != nil {
@@ -76,7 +77,7 @@ func TestLessonsOnCaptures(t *testing.T) {
 	var runs []ModelRun
 	for i, layers := range []int{2, 4} {
 		pm := openSmall(t, layers, int64(40+i))
-		res, err := pm.Run(taps.Text(lesson.NietzscheText), PathRequest(layers))
+		res, err := pm.Run(gpt2.Text(lesson.NietzscheText), PathRequest(layers))
 		if err != nil {
 			t.Fatal(err)
 		}

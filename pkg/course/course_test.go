@@ -7,11 +7,12 @@ import (
 	"unicode"
 
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2/tokenizer"
 )
 
-func tokenizer(t *testing.T) *gpt2.Tokenizer {
+func newTokenizer(t *testing.T) *tokenizer.Tokenizer {
 	t.Helper()
-	tok, err := gpt2.NewTokenizer()
+	tok, err := tokenizer.New()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +61,7 @@ func TestSentences(t *testing.T) {
 // same position as " her" in the original (the sentences differ only there),
 // and never first; and that the three versions tokenize alike elsewhere.
 func TestVersionsTokenize(t *testing.T) {
-	tok := tokenizer(t)
+	tok := newTokenizer(t)
 	vs := Versions()
 	if len(vs) != 3 || vs[0].Word != " her" || vs[1].Word != " him" || vs[2].Word != " round" {
 		t.Fatalf("versions %v, want her, him, round", vs)
@@ -109,7 +110,7 @@ func TestVersionsTokenize(t *testing.T) {
 
 // TestFindWord covers every failure with real tokenizations.
 func TestFindWord(t *testing.T) {
-	tok := tokenizer(t)
+	tok := newTokenizer(t)
 	tests := []struct {
 		name, text, word string
 		want             int
@@ -171,7 +172,7 @@ func TestFindWordSplit(t *testing.T) {
 }
 
 func TestFindWords(t *testing.T) {
-	tok := tokenizer(t)
+	tok := newTokenizer(t)
 	var tokens [][]string
 	for _, s := range []string{"We called her twice.", "The book is hers.", "Tell her and her."} {
 		enc, err := tok.Encode(s)

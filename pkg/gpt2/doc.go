@@ -13,7 +13,10 @@
 //     Hugging Face and TransformerLens;
 //   - weights.go: the checkpoint's safetensors files to F32 weights, with every
 //     checkpoint quirk (prefix, buffers, shards, F16/BF16) handled there only;
-//   - tokenizer.go: GPT-2's byte-level BPE (tiktoken-go's r50k_base).
+//   - encoding.go, input.go: tokens (Encoding, TokenLabel) and what GPT-2
+//     reads (Input: a text, ids or tokens), as plain data; GPT-2's byte-level
+//     BPE that makes them is package tokenizer (its tables are large, and the
+//     programs that only read taps do not link them).
 //
 // Where a checkpoint directory comes from (the Hugging Face Hub cache, or
 // random weights) is package checkpoints; what the blocks write into the

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gpt2taps/gpt2taps/internal/stfile"
 	"github.com/gpt2taps/gpt2taps/pkg/analysis"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
@@ -29,7 +30,7 @@ const text = "Nietzsche wrote that one must still have chaos in oneself to give 
 // capture gets the lesson's taps of text on the checkpoint ckpt, on the pure-Go
 // backend, through cache.
 func capture(ckpt, text string, cache taps.Cache) (*taps.Result, error) {
-	return model.RunCached(context.Background(), model.Source{Model: ckpt, Backend: "go"}, taps.Text(text), lesson.Request(), cache)
+	return model.RunCached(context.Background(), model.Source{Model: ckpt, Backend: "go"}, gpt2.Text(text), lesson.Request(), cache)
 }
 
 // analyze is capture followed by lesson.Analyze.

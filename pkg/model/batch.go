@@ -6,7 +6,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2/tokenizer"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
@@ -47,7 +49,7 @@ func BucketLength(longest, nPositions int) int {
 // token. The causal mask gives the padded keys a probability of exactly 0,
 // so the real tokens' numbers differ from an unpadded run only by the
 // rounding of different matrix sizes.
-func (m *Model) RunBatch(ins []taps.Input, req taps.Request) ([]*taps.Result, error) {
+func (m *Model) RunBatch(ins []gpt2.Input, req taps.Request) ([]*taps.Result, error) {
 	encs, err := encodeBatch(ins, m.Config)
 	if err != nil {
 		return nil, err
@@ -73,7 +75,7 @@ func (m *Model) RunBatch(ins []taps.Input, req taps.Request) ([]*taps.Result, er
 // miss, keeping it open for the rest of the batch and closing it at the end.
 // Misses are padded as in RunBatch, to the bucket of the whole batch's
 // longest sentence.
-func RunBatchCached(ctx stdctx.Context, src Source, ins []taps.Input, req taps.Request, cache taps.Cache) ([]*taps.Result, error) {
+func RunBatchCached(ctx stdctx.Context, src Source, ins []gpt2.Input, req taps.Request, cache taps.Cache) ([]*taps.Result, error) {
 	encs, err := encodeBatch(ins, gpt2.Config{})
 	if err != nil {
 		return nil, err
@@ -82,13 +84,13 @@ func RunBatchCached(ctx stdctx.Context, src Source, ins []taps.Input, req taps.R
 	// that their errors are not blamed on a sentence; each sentence is
 	// checked against the model's config below.
 	probe := gpt2.Encoding{IDs: encs[0].IDs[:1], Tokens: encs[0].Tokens[:1]}
-	first, err := taps.NewKey(ctx, src.Model, src.resolveOptions(), taps.Tokens(probe), req)
+	first, err := checkpoints.NewKey(ctx, src.Model, src.resolveOptions(), gpt2.Tokens(probe), req)
 	if err != nil {
 		return nil, err
 	}
 	keys := make([]taps.Key, len(encs))
 	for i, enc := range encs {
-		if _, err := taps.Tokens(enc).Encode(first.Config); err != nil {
+		if err := gpt2.CheckTokens(enc, first.Config); err != nil {
 			return nil, fmt.Errorf("sentence %d: %w", i, err)
 		}
 		keys[i] = first
@@ -125,13 +127,13 @@ func RunBatchCached(ctx stdctx.Context, src Source, ins []taps.Input, req taps.R
 
 // encodeBatch tokenizes and checks every input against cfg, naming the first
 // bad sentence by its index.
-func encodeBatch(ins []taps.Input, cfg gpt2.Config) ([]gpt2.Encoding, error) {
+func encodeBatch(ins []gpt2.Input, cfg gpt2.Config) ([]gpt2.Encoding, error) {
 	if len(ins) == 0 {
 		return nil, fmt.Errorf("no sentences: pass at least one text")
 	}
 	encs := make([]gpt2.Encoding, len(ins))
 	for i, in := range ins {
-		enc, err := in.Encode(cfg)
+		enc, err := tokenizer.Encode(in, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("sentence %d: %w", i, err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gpt2taps/gpt2taps/pkg/backend"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2/tokenizer"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 	"github.com/gpt2taps/gpt2taps/tools/testckpt"
 )
@@ -48,10 +49,10 @@ func loadBatchModel(t *testing.T) (*Model, string) {
 	return m, dir
 }
 
-func texts(ss []string) []taps.Input {
-	ins := make([]taps.Input, len(ss))
+func texts(ss []string) []gpt2.Input {
+	ins := make([]gpt2.Input, len(ss))
 	for i, s := range ss {
-		ins[i] = taps.Text(s)
+		ins[i] = gpt2.Text(s)
 	}
 	return ins
 }
@@ -95,7 +96,7 @@ func TestRunBatchEqualsAlone(t *testing.T) {
 		t.Fatalf("%d results for %d sentences", len(got), len(batchSentences))
 	}
 	for i, s := range batchSentences {
-		alone, err := m.Run(taps.Text(s), everything)
+		alone, err := m.Run(gpt2.Text(s), everything)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,7 +136,7 @@ func TestPaddingIsNeverSeen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := taps.Text(batchSentences[0]).Encode(m.Config)
+	enc, err := tokenizer.Encode(gpt2.Text(batchSentences[0]), m.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,13 +236,13 @@ func TestRunBatchErrors(t *testing.T) {
 	long := strings.TrimSpace(strings.Repeat("a ", 1100))
 	cases := []struct {
 		name string
-		ins  []taps.Input
+		ins  []gpt2.Input
 		want string
 	}{
 		{"none", nil, "no sentences: pass at least one text"},
 		{"empty", texts([]string{"One.", "Two.", ""}), "sentence 2: the text has no tokens"},
 		{"too long", texts([]string{"One.", long}), "sentence 1: the text has 1100 tokens but the model takes at most 1024 (n_positions)"},
-		{"bad id", []taps.Input{taps.Text("One."), taps.IDs([]int{1, 99999})}, "sentence 1: token id 99999 at position 1 is outside"},
+		{"bad id", []gpt2.Input{gpt2.Text("One."), gpt2.IDs([]int{1, 99999})}, "sentence 1: token id 99999 at position 1 is outside"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -328,7 +329,7 @@ func TestRunBatchAgainstPyTorch(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, s := range ss {
-		alone, err := m.Run(taps.Text(s), req)
+		alone, err := m.Run(gpt2.Text(s), req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,16 +3,18 @@ package model
 import (
 	stdctx "context"
 
+	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
 // RunCached is Run through the tap cache: it makes the capture's key without
-// loading any weight (taps.NewKey: the text tokenized once, the model resolved
+// loading any weight (checkpoints.NewKey: the text tokenized once, the model resolved
 // and its config read, everything checked), returns the cached result when
 // the cache holds it, and otherwise opens the model, runs it once, stores the
 // result and closes the model.
-func RunCached(ctx stdctx.Context, src Source, in taps.Input, req taps.Request, cache taps.Cache) (*taps.Result, error) {
-	key, err := taps.NewKey(ctx, src.Model, src.resolveOptions(), in, req)
+func RunCached(ctx stdctx.Context, src Source, in gpt2.Input, req taps.Request, cache taps.Cache) (*taps.Result, error) {
+	key, err := checkpoints.NewKey(ctx, src.Model, src.resolveOptions(), in, req)
 	if err != nil {
 		return nil, err
 	}
@@ -27,11 +29,11 @@ func RunCached(ctx stdctx.Context, src Source, in taps.Input, req taps.Request, 
 		if m, err = OpenKey(src, key); err != nil {
 			return nil, err
 		}
-		return m.Run(taps.Tokens(key.Tokens), key.Request)
+		return m.Run(gpt2.Tokens(key.Tokens), key.Request)
 	})
 }
 
-// OpenKey opens the model of a key made by taps.NewKey (already resolved to
+// OpenKey opens the model of a key made by checkpoints.NewKey (already resolved to
 // key.Dir) on src's backend, for callers that run several keys of one model
 // through the cache and open it only on the first miss.
 func OpenKey(src Source, key taps.Key) (*Model, error) {

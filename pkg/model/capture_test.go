@@ -56,7 +56,7 @@ var ids = []int{15496, 995, 11, 262, 4252, 318, 3621, 13}
 func TestResidualIdentities(t *testing.T) {
 	m := small(t)
 	L, T, D := m.Config.NLayer, len(ids), m.Config.NEmbd
-	res, err := m.Run(taps.IDs(ids), taps.Request{Points: []string{
+	res, err := m.Run(gpt2.IDs(ids), taps.Request{Points: []string{
 		"attn.c_proj", "mlp.c_proj", "hidden_states", "resid_mid", "resid_post"}})
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func TestResidualIdentities(t *testing.T) {
 
 func TestAttentionPatternIsCausalAndNormalized(t *testing.T) {
 	m := small(t)
-	res, err := m.Run(taps.IDs(ids), taps.Request{Points: []string{"blocks.1.attn.hook_pattern"}})
+	res, err := m.Run(gpt2.IDs(ids), taps.Request{Points: []string{"blocks.1.attn.hook_pattern"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,13 +133,13 @@ func TestAttentionPatternIsCausalAndNormalized(t *testing.T) {
 func TestCausality(t *testing.T) {
 	m := small(t)
 	req := taps.Request{Points: []string{"attn.c_proj"}}
-	r1, err := m.Run(taps.IDs(ids), req)
+	r1, err := m.Run(gpt2.IDs(ids), req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	changed := append([]int(nil), ids...)
 	changed[len(changed)-1] = 42
-	r2, err := m.Run(taps.IDs(changed), req)
+	r2, err := m.Run(gpt2.IDs(changed), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestCausality(t *testing.T) {
 func TestReductions(t *testing.T) {
 	m := small(t)
 	L, T, D := m.Config.NLayer, len(ids), m.Config.NEmbd
-	res, err := m.Run(taps.IDs(ids), taps.Request{
+	res, err := m.Run(gpt2.IDs(ids), taps.Request{
 		Points: []string{"attn.c_proj", "hidden_states"},
 		Reductions: []taps.Reduction{
 			taps.NormReduction("attn_norm", gpt2.AttnOut),
@@ -209,7 +209,7 @@ func TestReductions(t *testing.T) {
 func TestCosineReductionIsTheOneCosine(t *testing.T) {
 	m := small(t)
 	L, T, D := m.Config.NLayer, len(ids), m.Config.NEmbd
-	res, err := m.Run(taps.IDs(ids), taps.Request{
+	res, err := m.Run(gpt2.IDs(ids), taps.Request{
 		Points:     []string{"attn.c_proj", "mlp.c_proj"},
 		Reductions: []taps.Reduction{taps.CosineReduction("cosine", gpt2.AttnOut, gpt2.MLPOut)},
 	})
@@ -267,7 +267,7 @@ func TestCaptureErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := m.Run(taps.IDs(tc.ids), tc.req)
+			_, err := m.Run(gpt2.IDs(tc.ids), tc.req)
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("error = %v, want one containing %q", err, tc.wantErr)
 			}
@@ -278,7 +278,7 @@ func TestCaptureErrors(t *testing.T) {
 func TestFileRoundTrip(t *testing.T) {
 	m := small(t)
 	L := m.Config.NLayer
-	res, err := m.Run(taps.IDs(ids), taps.Request{
+	res, err := m.Run(gpt2.IDs(ids), taps.Request{
 		Points:     []string{"attn.c_proj", "h.1.mlp.c_proj", "hidden_states"},
 		Reductions: []taps.Reduction{taps.CosineReduction("cosine", gpt2.AttnOut, gpt2.MLPOut)},
 		Logits:     true,

@@ -4,7 +4,7 @@
 //
 //	m, err := model.Open(ctx, model.Source{Model: "gpt2-large"}) // resolve, load, start the backend
 //	defer m.Close()                                              // frees the weights and the backend
-//	res, err := m.Run(taps.Text(text), taps.Request{Points: []string{"h.*.attn.c_proj", "blocks.*.hook_mlp_out"}})
+//	res, err := m.Run(gpt2.Text(text), taps.Request{Points: []string{"h.*.attn.c_proj", "blocks.*.hook_mlp_out"}})
 //	attn, err := res.Get("h.*.attn.c_proj") // [L,T,D]
 //
 // RunCached is the same through the tap cache (taps.Cache): it finds a result

@@ -11,6 +11,7 @@ import (
 	"github.com/gpt2taps/gpt2taps/pkg/backend"
 	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2/tokenizer"
 	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
@@ -29,7 +30,7 @@ func maxAbsDiff(a, b []float32) float64 {
 // TestAgainstPyTorchReference compares every tap with the independent PyTorch
 // implementation on generated checkpoints of several shapes and formats.
 func TestAgainstPyTorchReference(t *testing.T) {
-	tok, err := gpt2.NewTokenizer()
+	tok, err := tokenizer.New()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func TestAgainstPyTorchReference(t *testing.T) {
 				Reductions: []taps.Reduction{taps.CosineReduction("cosine", gpt2.AttnOut, gpt2.MLPOut)},
 				Logits:     true,
 			}
-			res, err := m.Run(taps.IDs(ids), req)
+			res, err := m.Run(gpt2.IDs(ids), req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -139,7 +140,7 @@ func ExampleModel_Run() {
 		return
 	}
 	defer m.Close()
-	res, err := m.Run(taps.Text("Hello world"), taps.Request{
+	res, err := m.Run(gpt2.Text("Hello world"), taps.Request{
 		Points:     []string{"blocks.*.hook_attn_out", "hidden_states"},
 		Reductions: []taps.Reduction{taps.CosineReduction("cosine", gpt2.AttnOut, gpt2.MLPOut)},
 	})

@@ -54,7 +54,7 @@ func TestOneModelManyTexts(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer a.Close()
-		res, err := a.Run(taps.Text(txt), req)
+		res, err := a.Run(gpt2.Text(txt), req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +65,7 @@ func TestOneModelManyTexts(t *testing.T) {
 		txt string
 		req taps.Request
 	}{{text, cosineRequest}, {"Short.", cosineRequest}, {text, points}, {text, cosineRequest}, {"Short!", cosineRequest}} {
-		res, err := m.Run(taps.Text(run.txt), run.req)
+		res, err := m.Run(gpt2.Text(run.txt), run.req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,7 +83,7 @@ func TestOneModelManyTexts(t *testing.T) {
 		}
 	}
 	m.Close()
-	if _, err := m.Run(taps.Text(text), cosineRequest); err == nil || !strings.Contains(err.Error(), "closed") {
+	if _, err := m.Run(gpt2.Text(text), cosineRequest); err == nil || !strings.Contains(err.Error(), "closed") {
 		t.Errorf("Run after Close: %v, want an error saying the model is closed", err)
 	}
 	m.Close() // twice is harmless
@@ -98,12 +98,12 @@ func TestRunCachedOpensTheModelOnlyOnAMiss(t *testing.T) {
 	var log bytes.Buffer
 	src := model.Source{Model: ckpt, Backend: "go", Log: &log}
 	cache := taps.Cache{Dir: dir, Log: &log}
-	first, err := model.RunCached(ctx, src, taps.Text(text), cosineRequest, cache)
+	first, err := model.RunCached(ctx, src, gpt2.Text(text), cosineRequest, cache)
 	if err != nil || !first.Info.Computed {
 		t.Fatalf("first run: %v, %+v", err, first)
 	}
 	log.Reset()
-	second, err := model.RunCached(ctx, src, taps.Text(text), cosineRequest, cache)
+	second, err := model.RunCached(ctx, src, gpt2.Text(text), cosineRequest, cache)
 	if err != nil || second.Info.Computed || strings.Contains(log.String(), "loaded") {
 		t.Fatalf("second run: %v, computed %v, log %q; want it from the cache without loading the model", err, second.Info.Computed, log.String())
 	}
@@ -114,7 +114,7 @@ func TestRunCachedOpensTheModelOnlyOnAMiss(t *testing.T) {
 		}
 	}()
 	for _, txt := range []string{text, "One.", "Two.", "Three."} {
-		key, err := taps.NewKey(ctx, ckpt, checkpoints.Options{}, taps.Text(txt), cosineRequest)
+		key, err := checkpoints.NewKey(ctx, ckpt, checkpoints.Options{}, gpt2.Text(txt), cosineRequest)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +124,7 @@ func TestRunCachedOpensTheModelOnlyOnAMiss(t *testing.T) {
 					return nil, err
 				}
 			}
-			return m.Run(taps.Tokens(key.Tokens), key.Request)
+			return m.Run(gpt2.Tokens(key.Tokens), key.Request)
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -14,17 +14,18 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2/tokenizer"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
 // Run runs the forward pass once on in and returns what req asks for, as host
 // arrays: the one call from a text (or token ids) to its taps, like
 // TransformerLens's run_with_cache. The text is tokenized once (pass
-// taps.Tokens to reuse an encoding). The graph is compiled on the first run of
+// gpt2.Tokens to reuse an encoding). The graph is compiled on the first run of
 // a request and number of tokens and reused after that.
-func (m *Model) Run(in taps.Input, req taps.Request) (*taps.Result, error) {
+func (m *Model) Run(in gpt2.Input, req taps.Request) (*taps.Result, error) {
 	start := time.Now()
-	enc, err := in.Encode(m.Config)
+	enc, err := tokenizer.Encode(in, m.Config)
 	if err != nil {
 		return nil, fmt.Errorf("capture: %w", err)
 	}

@@ -99,7 +99,7 @@ func TestRequestCarriesTheKey(t *testing.T) {
 	ckpt := testckpt.Write(t, 2, 32, 4, 1)
 	req := taps.Request{Points: []string{"h.*.attn.c_proj", "hidden_states.1"}, Logits: true, Reductions: []taps.Reduction{
 		taps.CosineReduction("c", gpt2.AttnOut, gpt2.MLPOut), taps.NormReduction("n", gpt2.ResidMid), taps.StepLengthReduction("s", gpt2.HiddenState)}}
-	key, err := taps.NewKey(context.Background(), ckpt, checkpoints.Options{}, taps.Text("a small text"), req)
+	key, err := checkpoints.NewKey(context.Background(), ckpt, checkpoints.Options{}, gpt2.Text("a small text"), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestCacheHitAsksNobody(t *testing.T) {
 	setRuntimeDir(t)
 	ckpt := testckpt.Write(t, 2, 32, 4, 2)
 	req := taps.Request{Reductions: []taps.Reduction{taps.NormReduction("n", gpt2.HiddenState)}}
-	key, err := taps.NewKey(context.Background(), ckpt, checkpoints.Options{}, taps.Text("cached"), req)
+	key, err := checkpoints.NewKey(context.Background(), ckpt, checkpoints.Options{}, gpt2.Text("cached"), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestCacheHitAsksNobody(t *testing.T) {
 func TestNoBinaryNoCapture(t *testing.T) {
 	setRuntimeDir(t)
 	ckpt := testckpt.Write(t, 2, 32, 4, 3)
-	key, err := taps.NewKey(context.Background(), ckpt, checkpoints.Options{}, taps.Text("x"), taps.Request{Logits: true})
+	key, err := checkpoints.NewKey(context.Background(), ckpt, checkpoints.Options{}, gpt2.Text("x"), taps.Request{Logits: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func TestMeasureWarmServerVsOneShot(t *testing.T) {
 	text := func(i int) string { return strings.Join(words[i*7:i*7+120], " ") } // new texts of about the same length
 	capture := func(name string, i int, opts modelclient.Options) {
 		t.Helper()
-		key, err := taps.NewKey(ctx, ckpt, checkpoints.Options{}, taps.Text(text(i)), lesson.Request())
+		key, err := checkpoints.NewKey(ctx, ckpt, checkpoints.Options{}, gpt2.Text(text(i)), lesson.Request())
 		if err != nil {
 			t.Fatal(err)
 		}

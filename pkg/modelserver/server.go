@@ -342,7 +342,7 @@ func (s *server) run(key taps.Key, notes io.Writer) (*taps.Result, error) {
 		s.m, s.fp = m, fp
 	}
 	start := time.Now()
-	res, err := s.m.Run(taps.Tokens(key.Tokens), key.Request)
+	res, err := s.m.Run(gpt2.Tokens(key.Tokens), key.Request)
 	if err != nil {
 		return nil, err
 	}
@@ -350,11 +350,11 @@ func (s *server) run(key taps.Key, notes io.Writer) (*taps.Result, error) {
 	return res, nil
 }
 
-// requestKey is the taps.Key of a request, checked as taps.NewKey checks it
+// requestKey is the taps.Key of a request, checked as checkpoints.NewKey checks it
 // (with its messages): tokens, then the configuration, then the request.
 func requestKey(req modelclient.Request) (taps.Key, error) {
 	enc := req.Encoding()
-	if _, err := taps.Tokens(enc).Encode(gpt2.Config{}); err != nil {
+	if err := gpt2.CheckTokens(enc, gpt2.Config{}); err != nil {
 		return taps.Key{}, err
 	}
 	if req.Dir == "" {
@@ -364,7 +364,7 @@ func requestKey(req modelclient.Request) (taps.Key, error) {
 	if err != nil {
 		return taps.Key{}, err
 	}
-	if _, err := taps.Tokens(enc).Encode(cfg); err != nil {
+	if err := gpt2.CheckTokens(enc, cfg); err != nil {
 		return taps.Key{}, fmt.Errorf("%s: %w", req.Model, err)
 	}
 	tr, err := req.TapsRequest()

@@ -145,7 +145,7 @@ const (
 
 func newKey(t *testing.T, ckpt, text string) taps.Key {
 	t.Helper()
-	key, err := taps.NewKey(context.Background(), ckpt, checkpoints.Options{Offline: true}, taps.Text(text), request)
+	key, err := checkpoints.NewKey(context.Background(), ckpt, checkpoints.Options{Offline: true}, gpt2.Text(text), request)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func newKey(t *testing.T, ckpt, text string) taps.Key {
 // cache of its own.
 func inProcessResult(t *testing.T, ckpt, text string) *taps.Result {
 	t.Helper()
-	res, err := model.RunCached(context.Background(), model.Source{Model: ckpt, Backend: "go", Offline: true}, taps.Text(text), request, taps.Cache{Dir: t.TempDir()})
+	res, err := model.RunCached(context.Background(), model.Source{Model: ckpt, Backend: "go", Offline: true}, gpt2.Text(text), request, taps.Cache{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +344,7 @@ func TestBadInputSameErrorAsInProcess(t *testing.T) {
 		{"unknown tap", []int{1, 2}, taps.Request{Points: []string{"h.*.nope"}}},
 		{"layer out of range", []int{1, 2}, taps.Request{Points: []string{"h.7.attn.c_proj"}}},
 	} {
-		_, want := model.RunCached(ctx, model.Source{Model: ckpt, Backend: "go", Offline: true}, taps.IDs(c.ids), c.req, cache)
+		_, want := model.RunCached(ctx, model.Source{Model: ckpt, Backend: "go", Offline: true}, gpt2.IDs(c.ids), c.req, cache)
 		if want == nil {
 			t.Fatalf("%s: RunCached did not fail", c.name)
 		}

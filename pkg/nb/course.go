@@ -1,8 +1,6 @@
 package nb
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,9 +8,8 @@ import (
 
 	"github.com/gpt2taps/gpt2taps/internal/env"
 	"github.com/gpt2taps/gpt2taps/pkg/analysis"
-	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/course"
-	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/nb/internal/cell"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 	"github.com/gpt2taps/gpt2taps/pkg/viz"
 )
@@ -26,110 +23,6 @@ import (
 // linking GoMLX. The environment's overrides apply in every helper, as Taps
 // applies them: GPT2TAPS_MODEL (GPT2TAPS_MODELS for a list of models),
 // GPT2TAPS_TEXT_FILE, and GPT2TAPS_SENTENCES_FILE for the sentences.
-
-// Sentences are the sentences the cells use: the lines of
-// $GPT2TAPS_SENTENCES_FILE when set (one sentence per line; a final newline
-// and CRLF line ends allowed, blank lines not), otherwise s. It prints
-// nothing: ShowSentences says when the file replaced the list.
-func Sentences(s []string) []string { return sentencesOf(s, false) }
-
-// sentencesOf is Sentences; with note, a line says when the file replaced s.
-func sentencesOf(s []string, note bool) []string {
-	path := env.Read().SentencesFile
-	if path == "" {
-		if len(s) == 0 {
-			Check(fmt.Errorf("no sentences: give at least one"))
-		}
-		return s
-	}
-	lines, err := readSentences(path)
-	if err != nil {
-		Check(fmt.Errorf("%s: %w (unset it to use the sentences given in code)", env.SentencesFile, err))
-	}
-	if note {
-		fmt.Fprintf(stderr, "note: the %d sentences come from %s=%s, not from the sentences cell\n", len(lines), env.SentencesFile, path)
-	}
-	return lines
-}
-
-// readSentences reads one sentence per line, as `gpt2taps course --sentences` does.
-func readSentences(path string) ([]string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	s := strings.TrimRight(string(data), "\r\n")
-	if strings.TrimSpace(s) == "" {
-		return nil, fmt.Errorf("%s holds no sentences: write one sentence per line", path)
-	}
-	var out []string
-	for i, line := range strings.Split(s, "\n") {
-		line = strings.TrimSuffix(line, "\r")
-		if strings.TrimSpace(line) == "" {
-			return nil, fmt.Errorf("%s: line %d is blank: write one sentence per line, with no blank lines", path, i+1)
-		}
-		out = append(out, line)
-	}
-	return out, nil
-}
-
-// ModelNames are the models a cell of many models uses: $GPT2TAPS_MODELS
-// when set, else $GPT2TAPS_MODEL as the only one, else names.
-func ModelNames(names []string) []string { return modelNames(names, false) }
-
-func modelNames(names []string, note bool) []string {
-	v := env.Read()
-	switch {
-	case len(v.Models) > 0:
-		if note {
-			fmt.Fprintf(stderr, "note: %s is set: the models are %s\n", env.Models, strings.Join(v.Models, ", "))
-		}
-		return v.Models
-	case v.Model != "":
-		if note {
-			fmt.Fprintf(stderr, "note: %s is set: the only model is %s (set %s for several)\n", env.Model, v.Model, env.Models)
-		}
-		return []string{v.Model}
-	}
-	return names
-}
-
-// FindModels finds every model of names (ModelNames: the environment may
-// replace the list, with a note) as Find does, and loads no weights.
-func FindModels(names []string) []*Checkpoint {
-	var out []*Checkpoint
-	for _, name := range modelNames(names, true) {
-		dir := Must(checkpoints.Resolve(context.Background(), name, checkpoints.Options{Progress: stderr}))
-		out = append(out, &Checkpoint{Name: name, Dir: dir, Config: Must(gpt2.LoadConfig(dir))})
-	}
-	return out
-}
-
-// ShowSentences tokenizes the sentences (Sentences: the file may replace
-// them, with a note), finds word in each (course.FindWords: every sentence
-// must hold it once, as a token of its own and not first) and prints one
-// line per sentence: its number, its token count, the word's position and
-// the sentence with the word's token in brackets. A sentence without the
-// word stops the cell, naming it.
-func (c *Checkpoint) ShowSentences(sentences []string, word string) {
-	sentences = sentencesOf(sentences, true)
-	tokens := make([][]string, len(sentences))
-	for i, s := range sentences {
-		enc, err := taps.Text(s).Encode(c.Config)
-		if err != nil {
-			Check(fmt.Errorf("sentence %d: %w", i, err))
-		}
-		tokens[i] = enc.Tokens
-	}
-	at := Must(course.FindWords(tokens, word))
-	fmt.Fprintf(stdout, "%d sentences, each with %q once\n\n", len(sentences), word)
-	fmt.Fprintf(stdout, "%3s %6s %4s  %s\n", "#", "tokens", "at", "sentence (the word's token in [ ])")
-	for i, ts := range tokens {
-		marked := append([]string(nil), ts...)
-		marked[at[i]] = "[" + marked[at[i]] + "]"
-		fmt.Fprintf(stdout, "%3d %6d %4d  %s\n", i, len(ts), at[i], strings.ReplaceAll(strings.Join(marked, ""), "\n", "↵"))
-	}
-}
 
 // Versions are the sentences (Sentences: the file may replace them) with
 // words[0], which each holds once, replaced by each word in turn: one
@@ -165,7 +58,7 @@ func versions(sentences, words []string) []course.Version {
 // (nbmodel.RunBatch) put them. Like Taps, it runs nothing: when a sentence's
 // taps are missing it stops the cell with one line saying to run that cell.
 func Batch(name string, sentences []string, req taps.Request) []*taps.Result {
-	return batch(modelName(name, false), Sentences(sentences), req)
+	return batch(cell.ModelName(name, false), Sentences(sentences), req)
 }
 
 // VersionRuns returns the hidden states (course.HiddenRequest) of the model
@@ -177,7 +70,7 @@ func VersionRuns(name string, sentences, words []string) []course.WordRuns {
 	for _, v := range vs {
 		all = append(all, v.Sentences...)
 	}
-	results := batch(modelName(name, false), all, course.HiddenRequest())
+	results := batch(cell.ModelName(name, false), all, course.HiddenRequest())
 	return SplitVersions(vs, results)
 }
 
@@ -193,77 +86,24 @@ func SplitVersions(vs []course.Version, results []*taps.Result) []course.WordRun
 	return out
 }
 
+// batch reads the sentences' results from the tap cache by what the run
+// cell asked for (taps.Cache.Recall: the model argument, each sentence and
+// req as given), without tokenizing or resolving anything.
 func batch(name string, sentences []string, req taps.Request) []*taps.Result {
-	keys := batchKeys(name, sentences, req, true)
-	out := make([]*taps.Result, len(keys))
-	cache := taps.Cache{Log: stderr}
-	for i, key := range keys {
-		res, ok, err := cache.Load(key)
+	if len(sentences) == 0 {
+		Check(fmt.Errorf("no sentences: give at least one"))
+	}
+	out := make([]*taps.Result, len(sentences))
+	cache := taps.Cache{Log: cell.Stderr}
+	for i, s := range sentences {
+		res, ok, err := cache.Recall(name, s, req)
 		Check(err)
 		if !ok {
-			notCached(name, fmt.Sprintf("sentence %d of %d", i, len(keys)))
+			notCached(name, fmt.Sprintf("sentence %d of %d", i, len(sentences)))
 		}
 		out[i] = res
 	}
 	return out
-}
-
-// batchKeys are the tap-cache keys of the sentences on the model name, as
-// model.RunBatchCached makes them: the model resolved once (offline: only
-// the cache and local directories), each sentence tokenized and checked
-// against its config (errors name the sentence).
-func batchKeys(name string, sentences []string, req taps.Request, offline bool) []taps.Key {
-	if len(sentences) == 0 {
-		Check(fmt.Errorf("no sentences: give at least one"))
-	}
-	encs := make([]gpt2.Encoding, len(sentences))
-	for i, s := range sentences {
-		enc, err := taps.Text(s).Encode(gpt2.Config{})
-		if err != nil {
-			Check(fmt.Errorf("sentence %d: %w", i, err))
-		}
-		encs[i] = enc
-	}
-	probe := gpt2.Encoding{IDs: encs[0].IDs[:1], Tokens: encs[0].Tokens[:1]}
-	first, err := taps.NewKey(context.Background(), name, checkpoints.Options{Offline: offline}, taps.Tokens(probe), req)
-	if offline && err != nil && isNotCached(err) {
-		notCached(name, err.Error())
-	}
-	Check(err)
-	keys := make([]taps.Key, len(encs))
-	for i, enc := range encs {
-		if _, err := taps.Tokens(enc).Encode(first.Config); err != nil {
-			Check(fmt.Errorf("sentence %d: %w", i, err))
-		}
-		keys[i] = first
-		keys[i].Tokens = enc
-	}
-	return keys
-}
-
-// Paths returns lesson 3's taps (course.PathRequest) of every model of names
-// (ModelNames) on the text ($GPT2TAPS_TEXT_FILE replaces it) from the tap
-// cache, where nbmodel.RunPaths put them, as course.Paths takes them.
-func Paths(names []string, s string) []course.ModelRun {
-	var runs []course.ModelRun
-	in := taps.Text(text(s, false))
-	for _, name := range ModelNames(names) {
-		dir, err := checkpoints.Resolve(context.Background(), name, checkpoints.Options{Offline: true})
-		if err != nil && isNotCached(err) {
-			notCached(name, err.Error())
-		}
-		Check(err)
-		cfg := Must(gpt2.LoadConfig(dir))
-		key, err := taps.NewKey(context.Background(), name, checkpoints.Options{Offline: true}, in, course.PathRequest(cfg.NLayer))
-		Check(err)
-		res, ok, err := taps.Cache{Log: stderr}.Load(key)
-		Check(err)
-		if !ok {
-			notCached(name, "")
-		}
-		runs = append(runs, course.ModelRun{Model: name, Result: res})
-	}
-	return runs
 }
 
 // BatchSummary says in one line how many of the results were computed and
@@ -295,11 +135,6 @@ func orUnknown(s string) string {
 		return "unrecorded"
 	}
 	return s
-}
-
-// isNotCached reports a model that is neither cached nor a directory.
-func isNotCached(err error) bool {
-	return errors.Is(err, checkpoints.ErrModelNotCached)
 }
 
 // FigureNamed returns the lesson figure of that name (course.Figure.Name),
@@ -361,6 +196,6 @@ func SaveLesson(name string, l Lesson) {
 	p := filepath.Join(dir, name+".json")
 	Check(course.WriteJSON(p, l))
 	for _, f := range append(paths, p) {
-		fmt.Fprintln(stdout, f)
+		fmt.Fprintln(cell.Stdout, f)
 	}
 }

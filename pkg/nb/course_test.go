@@ -12,6 +12,7 @@ import (
 	"github.com/gpt2taps/gpt2taps/pkg/course"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/model"
+	"github.com/gpt2taps/gpt2taps/pkg/nb/internal/cell"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 	"github.com/gpt2taps/gpt2taps/tools/testckpt"
 )
@@ -30,7 +31,7 @@ func TestSentencesFileReplacesTheList(t *testing.T) {
 	if got := Sentences([]string{"a"}); !slices.Equal(got, []string{"She saw her.", "He met her there."}) || errs.Len() != 0 {
 		t.Errorf("Sentences = %q, notes %q; want the file's two lines, quietly", got, errs.String())
 	}
-	sentencesOf(nil, true)
+	cell.Sentences(nil, true)
 	if !strings.Contains(errs.String(), "the 2 sentences come from "+env.SentencesFile+"="+file) {
 		t.Errorf("note %q", errs.String())
 	}
@@ -52,7 +53,7 @@ func TestModelNamesFromTheEnvironment(t *testing.T) {
 		t.Errorf("no variable: %q", got)
 	}
 	t.Setenv(env.Model, "/m/one")
-	if got := modelNames(list, true); !slices.Equal(got, []string{"/m/one"}) || !strings.Contains(errs.String(), "the only model is /m/one") {
+	if got := cell.ModelNames(list, true); !slices.Equal(got, []string{"/m/one"}) || !strings.Contains(errs.String(), "the only model is /m/one") {
 		t.Errorf("GPT2TAPS_MODEL: %q, note %q", got, errs.String())
 	}
 	t.Setenv(env.Models, " /m/a, /m/b ,")
@@ -99,7 +100,7 @@ func TestBatchComesFromTheCache(t *testing.T) {
 	if code := status(func() { Batch(ckpt, sentences, course.HiddenRequest()) }); code != 1 || !strings.Contains(errs.String(), RunCell) {
 		t.Fatalf("before the run: exit %d, stderr %q", code, errs.String())
 	}
-	ins := []taps.Input{taps.Text(sentences[0]), taps.Text(sentences[1])}
+	ins := []gpt2.Input{gpt2.Text(sentences[0]), gpt2.Text(sentences[1])}
 	computed, err := model.RunBatchCached(context.Background(), model.Source{Model: ckpt, Backend: "go"}, ins, course.HiddenRequest(), taps.Cache{})
 	if err != nil {
 		t.Fatal(err)

@@ -6,26 +6,27 @@ import (
 
 	"github.com/gpt2taps/gpt2taps/pkg/analysis"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+	"github.com/gpt2taps/gpt2taps/pkg/nb/internal/cell"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 	"github.com/gpt2taps/gpt2taps/pkg/viz"
 	"github.com/gpt2taps/gpt2taps/pkg/viz/explorer"
 )
 
 // RunCell is the heading of the notebooks' cell that runs GPT-2
-// (Run), which Taps names when the tap cache lacks what it asks for.
-const RunCell = "Run GPT-2 once"
+// (nbrun.Run), which Taps names when the tap cache lacks what it asks for.
+const RunCell = cell.RunCell
 
 // Taps returns what req asks of the model name ($GPT2TAPS_MODEL replaces it)
 // on the text ($GPT2TAPS_TEXT_FILE replaces it) from the tap cache
 // ($GPT2TAPS_CACHE, else ~/.cache/gpt2taps/taps), where the cell that runs
-// GPT-2 (Run) put it. It runs nothing and does not link GoMLX: when
+// GPT-2 (nbrun.Run) put it. It runs nothing and does not link GoMLX: when
 // the cache lacks the taps — the text or the model changed since that cell
 // ran — it stops the cell with one line saying to run that cell first.
 func Taps(name, s string, req taps.Request) *taps.Result {
-	name = modelName(name, false)
+	name = cell.ModelName(name, false)
 	// Recall, not NewKey: no tokenizing, no model resolution, so the cell links neither the tokenizer's tables nor
 	// the Hub client (it builds in well under a second); the run cell's capture left the index entry.
-	res, ok, err := taps.Cache{Log: stderr}.Recall(name, text(s, false), req)
+	res, ok, err := taps.Cache{Log: cell.Stderr}.Recall(name, cell.Text(s, false), req)
 	Check(err)
 	if !ok {
 		notCached(name, "")
@@ -35,13 +36,7 @@ func Taps(name, s string, req taps.Request) *taps.Result {
 
 // notCached stops the cell: the taps of model on this text are not in the
 // tap cache (why, when not "", says more).
-func notCached(model, why string) {
-	if why != "" {
-		why = " (" + why + ")"
-	}
-	fmt.Fprintf(stderr, "error: the taps of %s on this text are not in the tap cache yet%s: run the cell under %q first, then this one\n", model, why, RunCell)
-	exit(1)
-}
+func notCached(model, why string) { cell.NotCached(model, why) }
 
 // Get returns a tensor of res by name (see taps.Result.Get): a stack such as
 // "h.*.attn.c_proj" [L,T,D], one point such as "blocks.3.hook_mlp_out"
@@ -96,7 +91,7 @@ func MaxAbsDiff(a, b analysis.Matrix) float64 {
 // text; why says what needs the tokens.
 func NeedTokens(res *taps.Result, n int, why string) {
 	if T := len(res.IDs); T < n {
-		fmt.Fprintf(stdout, "not computed: %s, so it needs a text of at least %d tokens; this text has %d\n", why, n, T)
-		exit(0)
+		fmt.Fprintf(cell.Stdout, "not computed: %s, so it needs a text of at least %d tokens; this text has %d\n", why, n, T)
+		cell.Exit(0)
 	}
 }

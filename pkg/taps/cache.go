@@ -14,7 +14,6 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/gpt2taps/gpt2taps/internal/env"
-	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 )
 
@@ -22,7 +21,7 @@ import (
 const cacheFormat = "gpt2taps.tap-cache/3"
 
 // Key is what identifies one capture: the checkpoint, the tokens and the
-// request. NewKey makes it without loading any weight, so that a cached result
+// request. checkpoints.NewKey makes it without loading any weight, so that a cached result
 // is found without the model (and a program that only reads the cache does not
 // link GoMLX).
 type Key struct {
@@ -31,35 +30,6 @@ type Key struct {
 	Config  gpt2.Config   // its config.json
 	Tokens  gpt2.Encoding // the input, tokenized once
 	Request Request
-}
-
-// NewKey tokenizes in (an empty text fails before the model is looked up),
-// resolves the model (downloading it into the Hugging Face cache if needed:
-// see checkpoints.Resolve), reads its configuration and checks the tokens and
-// the request against it.
-func NewKey(ctx context.Context, model string, opts checkpoints.Options, in Input, req Request) (Key, error) {
-	enc, err := in.Encode(gpt2.Config{})
-	if err != nil {
-		return Key{}, err
-	}
-	if model == "" {
-		return Key{}, fmt.Errorf("no model: give a Hub id such as gpt2-large or a checkpoint directory")
-	}
-	dir, err := checkpoints.Resolve(ctx, model, opts)
-	if err != nil {
-		return Key{}, err
-	}
-	cfg, err := gpt2.LoadConfig(dir)
-	if err != nil {
-		return Key{}, err
-	}
-	if err := checkTokens(enc, cfg); err != nil {
-		return Key{}, fmt.Errorf("%s: %w", model, err)
-	}
-	if _, err := req.Validate(cfg.NLayer); err != nil {
-		return Key{}, err
-	}
-	return Key{Model: model, Dir: dir, Config: cfg, Tokens: enc, Request: req}, nil
 }
 
 // Cache is the tap cache: a directory of taps files, one per Key, so that a

@@ -36,7 +36,7 @@ func cached(t *testing.T, ckpt, dir string, log *bytes.Buffer, req taps.Request,
 	if log != nil {
 		src.Log, cache.Log = log, log
 	}
-	res, err := model.RunCached(context.Background(), src, taps.Text(txt), req, cache)
+	res, err := model.RunCached(context.Background(), src, gpt2.Text(txt), req, cache)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestReductionsAreCachedByWhatTheyCompute(t *testing.T) {
 // TestCacheLoadAndHaveNeverCompute: Load and Has answer from the files alone.
 func TestCacheLoadAndHaveNeverCompute(t *testing.T) {
 	ckpt, dir := checkpoint(t, 2), t.TempDir()
-	key, err := taps.NewKey(context.Background(), ckpt, checkpoints.Options{}, taps.Text(text), cosineRequest)
+	key, err := checkpoints.NewKey(context.Background(), ckpt, checkpoints.Options{}, gpt2.Text(text), cosineRequest)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +238,7 @@ func TestNewKeyChecksBeforeTheSlowWork(t *testing.T) {
 		{"nothing requested", ckpt, text, taps.Request{}, "nothing requested"},
 	}
 	for _, tc := range cases {
-		_, err := taps.NewKey(context.Background(), tc.model, checkpoints.Options{}, taps.Text(tc.text), tc.req)
+		_, err := checkpoints.NewKey(context.Background(), tc.model, checkpoints.Options{}, gpt2.Text(tc.text), tc.req)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: error %v, want one line containing %q", tc.name, err, tc.want)
 		}

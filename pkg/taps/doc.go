@@ -21,7 +21,7 @@
 //
 // The one path from a text to its taps is package model:
 //
-//	res, err := model.RunCached(ctx, model.Source{Model: "gpt2-large"}, taps.Text(text),
+//	res, err := model.RunCached(ctx, model.Source{Model: "gpt2-large"}, gpt2.Text(text),
 //		taps.Request{Points: []string{"h.*.attn.c_proj", "blocks.*.hook_mlp_out"}}, taps.Cache{})
 //	attn, err := res.Get("h.*.attn.c_proj")  // [L,T,D]; res.Get("blocks.3.hook_mlp_out") is [T,D]
 //

@@ -23,7 +23,7 @@ type loaded struct {
 }
 
 // input is the job's tokens, tokenized once.
-func (l *loaded) input() taps.Input { return taps.Tokens(l.key.Tokens) }
+func (l *loaded) input() gpt2.Input { return gpt2.Tokens(l.key.Tokens) }
 
 // close frees the model and its backend.
 func (l *loaded) close() {
@@ -31,10 +31,10 @@ func (l *loaded) close() {
 	l.choice.Backend.Finalize()
 }
 
-// loadForJob checks the job's lesson run (taps.NewKey: tokens, model and
+// loadForJob checks the job's lesson run (checkpoints.NewKey: tokens, model and
 // request, before any weight is loaded) and loads its model, timing the load.
 func loadForJob(ctx context.Context, job Job, log io.Writer) (*loaded, *JobResult, error) {
-	key, err := taps.NewKey(ctx, job.Model, checkpoints.Options{Offline: true}, taps.Text(job.Text), lesson.Request())
+	key, err := checkpoints.NewKey(ctx, job.Model, checkpoints.Options{Offline: true}, gpt2.Text(job.Text), lesson.Request())
 	if err != nil {
 		return nil, nil, err
 	}

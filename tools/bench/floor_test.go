@@ -9,7 +9,6 @@ import (
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/model"
-	"github.com/gpt2taps/gpt2taps/pkg/taps"
 	"github.com/gpt2taps/gpt2taps/tools/bench"
 )
 
@@ -98,7 +97,7 @@ func BenchmarkCapture(b *testing.B) {
 	for i := range ids {
 		ids[i] = (i * 7919) % cfg.VocabSize
 	}
-	in := taps.IDs(ids)
+	in := gpt2.IDs(ids)
 	if _, err := m.Run(in, req); err != nil { // compiles
 		b.Fatal(err)
 	}

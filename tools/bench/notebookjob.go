@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
@@ -25,7 +26,7 @@ func runNotebookJob(ctx context.Context, job Job, prof *profiler, log io.Writer)
 		return nil, err
 	}
 	start := time.Now()
-	res, err := model.RunCached(ctx, src, taps.Text(job.Text), lesson.Request(), cache)
+	res, err := model.RunCached(ctx, src, gpt2.Text(job.Text), lesson.Request(), cache)
 	if err != nil {
 		return nil, err
 	}

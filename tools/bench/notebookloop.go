@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
-	"github.com/gpt2taps/gpt2taps/pkg/taps"
 	"github.com/gpt2taps/gpt2taps/tools/nbtest"
 )
 
@@ -206,7 +206,7 @@ func (r *runner) runNotebookLoop(ctx context.Context, m checkpoint) (*NotebookLo
 		if err := os.WriteFile(files[i], []byte(texts[i]), 0o644); err != nil {
 			return nil, err
 		}
-		key, err := taps.NewKey(ctx, m.dir, checkpoints.Options{Offline: true}, taps.Text(texts[i]), lesson.Request())
+		key, err := checkpoints.NewKey(ctx, m.dir, checkpoints.Options{Offline: true}, gpt2.Text(texts[i]), lesson.Request())
 		if err != nil {
 			return nil, fmt.Errorf("the notebook loop's text: %w", err)
 		}

@@ -15,7 +15,6 @@ import (
 	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
-	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
 // NoPython, given as Options.Python, skips the PyTorch side.
@@ -225,7 +224,7 @@ type runner struct {
 func (r *runner) measure(ctx context.Context, m checkpoint) (*ModelReport, error) {
 	// The one path from text to taps checks the text against the model and
 	// gives the tokens that every side runs on.
-	key, err := taps.NewKey(ctx, m.dir, checkpoints.Options{Offline: true}, taps.Text(r.o.Text), lesson.Request())
+	key, err := checkpoints.NewKey(ctx, m.dir, checkpoints.Options{Offline: true}, gpt2.Text(r.o.Text), lesson.Request())
 	if err != nil {
 		return nil, err
 	}

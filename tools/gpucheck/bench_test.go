@@ -15,7 +15,6 @@ import (
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/model"
-	"github.com/gpt2taps/gpt2taps/pkg/taps"
 	"github.com/gpt2taps/gpt2taps/tools/gpucheck"
 )
 
@@ -56,7 +55,7 @@ func BenchmarkCaptureGPT2Large(b *testing.B) {
 		b.Fatal(err)
 	}
 	req := gpucheck.Request()
-	key, err := taps.NewKey(context.Background(), dir, checkpoints.Options{Offline: true}, taps.Text(lesson.NietzscheText), req)
+	key, err := checkpoints.NewKey(context.Background(), dir, checkpoints.Options{Offline: true}, gpt2.Text(lesson.NietzscheText), req)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -73,7 +72,7 @@ func BenchmarkCaptureGPT2Large(b *testing.B) {
 	defer m.Close()
 	load := time.Since(start)
 	b.Logf("loaded %s in %.1fs on %s", dir, load.Seconds(), choice)
-	in := taps.Tokens(key.Tokens)
+	in := gpt2.Tokens(key.Tokens)
 	first, err := gpucheck.TimedCapture(m, in, req) // compiles the graph, which m keeps for the runs after
 	if err != nil {
 		b.Fatal(err)

@@ -43,7 +43,7 @@ func Tensors(res *taps.Result) map[string][]float32 {
 // TimedCapture runs req on in with m, as a caller of the capture would, and
 // returns how long it took until every output was on the host (Model.Run
 // returns host arrays; the device's outputs are freed by then).
-func TimedCapture(m *model.Model, in taps.Input, req taps.Request) (time.Duration, error) {
+func TimedCapture(m *model.Model, in gpt2.Input, req taps.Request) (time.Duration, error) {
 	start := time.Now()
 	if _, err := m.Run(in, req); err != nil {
 		return 0, err

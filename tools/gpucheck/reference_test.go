@@ -15,6 +15,7 @@ import (
 	"github.com/gpt2taps/gpt2taps/pkg/analysis"
 	"github.com/gpt2taps/gpt2taps/pkg/backend"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2/tokenizer"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
@@ -77,7 +78,7 @@ func TestReferenceTaps(t *testing.T) {
 	}
 	defer m.Close()
 	t.Logf("backend %s", choice)
-	res, err := m.Run(taps.IDs(c.IDs), gpucheck.Request())
+	res, err := m.Run(gpt2.IDs(c.IDs), gpucheck.Request())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func TestReferenceTaps(t *testing.T) {
 func regenerate(t *testing.T) ([]byte, string) {
 	t.Helper()
 	c := referenceCase
-	tok, err := gpt2.NewTokenizer()
+	tok, err := tokenizer.New()
 	if err != nil {
 		t.Fatal(err)
 	}

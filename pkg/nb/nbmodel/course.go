@@ -14,7 +14,7 @@ import (
 
 // The run cells of the course notebooks (04–07): many sentences, or many
 // models, through the tap cache, where the notebook's other cells find them
-// (nb.Batch, nb.VersionRuns, nb.Paths).
+// (nb.Batch, nb.VersionRuns, nbrun.Paths).
 
 // RunBatch runs the model name ($GPT2TAPS_MODEL replaces it) on every
 // sentence ($GPT2TAPS_SENTENCES_FILE replaces them) and returns what req
@@ -27,9 +27,9 @@ func RunBatch(name string, sentences []string, req taps.Request) []*taps.Result 
 }
 
 func runBatch(name string, sentences []string, req taps.Request) []*taps.Result {
-	ins := make([]taps.Input, len(sentences))
+	ins := make([]gpt2.Input, len(sentences))
 	for i, s := range sentences {
-		ins[i] = taps.Text(s)
+		ins[i] = gpt2.Text(s)
 	}
 	src := model.Source{Model: name, Log: stderr}
 	return nb.Must(model.RunBatchCached(context.Background(), src, ins, req, taps.Cache{Log: stderr}))
@@ -60,7 +60,7 @@ func RunPaths(names []string, text string) []course.ModelRun {
 		dir := nb.Must(checkpoints.Resolve(ctx, name, checkpoints.Options{Progress: stderr}))
 		cfg := nb.Must(gpt2.LoadConfig(dir))
 		src := model.Source{Model: name, Log: stderr}
-		res := nb.Must(model.RunCached(ctx, src, taps.Text(nb.Text(text)), course.PathRequest(cfg.NLayer), taps.Cache{Log: stderr}))
+		res := nb.Must(model.RunCached(ctx, src, gpt2.Text(nb.Text(text)), course.PathRequest(cfg.NLayer), taps.Cache{Log: stderr}))
 		fmt.Fprintf(stdout, "%s (%d blocks, %d tokens): %s\n", name, cfg.NLayer, len(res.IDs), res.Info)
 		runs = append(runs, course.ModelRun{Model: name, Result: res})
 	}

@@ -19,8 +19,10 @@ import (
 	"io"
 	"os"
 
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/nb"
+	_ "github.com/gpt2taps/gpt2taps/pkg/nb/nbrun" // nb.Check then adds the notebook's remedy to a model that cannot be found
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
@@ -39,5 +41,5 @@ var (
 // program (no model server): the same taps, in the same cache.
 func Run(name, s string, req taps.Request) *taps.Result {
 	src := model.Source{Model: nb.ModelName(name), Log: stderr}
-	return nb.Must(model.RunCached(context.Background(), src, taps.Text(nb.Text(s)), req, taps.Cache{Log: stderr}))
+	return nb.Must(model.RunCached(context.Background(), src, gpt2.Text(nb.Text(s)), req, taps.Cache{Log: stderr}))
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gpt2taps/gpt2taps/internal/env"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/nb"
@@ -49,7 +50,7 @@ func TestRunGoesThroughTheTapCache(t *testing.T) {
 	if res := nb.Taps(ckpt, "Hello world", lesson.Request()); res.Info.Computed || len(res.IDs) != 2 {
 		t.Errorf("nb.Taps after Run: %v, %d tokens", res.Info, len(res.IDs))
 	}
-	res, err := model.RunCached(context.Background(), model.Source{Model: ckpt, Backend: "go"}, taps.Text("Hello world"), lesson.Request(), taps.Cache{})
+	res, err := model.RunCached(context.Background(), model.Source{Model: ckpt, Backend: "go"}, gpt2.Text("Hello world"), lesson.Request(), taps.Cache{})
 	if err != nil || res.Info.Computed {
 		t.Fatalf("the lesson's capture: %v, computed %v; want the notebook's taps from the cache", err, res != nil && res.Info.Computed)
 	}

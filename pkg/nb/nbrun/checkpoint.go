@@ -1,17 +1,15 @@
-package nb
+package nbrun
 
 import (
 	"context"
 	"fmt"
-	"html"
 	"os"
 	"strings"
 
-	"github.com/janpfeifer/gonb/gonbui"
-
 	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
-	"github.com/gpt2taps/gpt2taps/pkg/taps"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2/tokenizer"
+	"github.com/gpt2taps/gpt2taps/pkg/nb/internal/cell"
 )
 
 // Checkpoint is a model found on disk (in the Hugging Face cache, downloaded
@@ -28,9 +26,9 @@ type Checkpoint struct {
 // with a note), downloading it into the Hugging Face cache if needed, and
 // reads its configuration. It loads no weights.
 func Find(name string) *Checkpoint {
-	name = modelName(name, true)
-	dir := Must(checkpoints.Resolve(context.Background(), name, checkpoints.Options{Progress: stderr}))
-	return &Checkpoint{Name: name, Dir: dir, Config: Must(gpt2.LoadConfig(dir))}
+	name = cell.ModelName(name, true)
+	dir := must(checkpoints.Resolve(context.Background(), name, checkpoints.Options{Progress: cell.Stderr}))
+	return &Checkpoint{Name: name, Dir: dir, Config: must(gpt2.LoadConfig(dir))}
 }
 
 // String describes the checkpoint in a few lines, with the backend that will
@@ -64,39 +62,5 @@ func plannedBackend() string {
 // Tokens tokenizes the text ($GPT2TAPS_TEXT_FILE replaces it, with a note)
 // with GPT-2's byte-level BPE and checks it fits the model.
 func (c *Checkpoint) Tokens(s string) gpt2.Encoding {
-	return Must(taps.Text(text(s, true)).Encode(c.Config))
-}
-
-// ShowTokens shows the tokens as a table, ten per row, each with its id;
-// spaces and newlines are made visible (see gpt2.TokenLabel).
-func ShowTokens(enc gpt2.Encoding) {
-	const perRow = 10
-	var b strings.Builder
-	fmt.Fprintf(&b, "<p>%d tokens</p>", len(enc.IDs))
-	b.WriteString(`<table style="font-family:monospace;font-size:90%"><tr><th>#</th>`)
-	for j := range perRow {
-		fmt.Fprintf(&b, "<th>+%d</th>", j)
-	}
-	b.WriteString("</tr>")
-	for i := 0; i < len(enc.IDs); i += perRow {
-		fmt.Fprintf(&b, "<tr><th>%d</th>", i)
-		for j := i; j < min(i+perRow, len(enc.IDs)); j++ {
-			fmt.Fprintf(&b, "<td>%s<br><sub>%d</sub></td>", html.EscapeString(gpt2.TokenLabel(enc.Tokens[j])), enc.IDs[j])
-		}
-		b.WriteString("</tr>")
-	}
-	b.WriteString("</table>")
-	showHTML(b.String())
-}
-
-// showHTML shows an HTML fragment in the cell's output, or prints a note
-// outside GoNB.
-func showHTML(s string) {
-	if !gonbui.IsNotebook {
-		fmt.Fprintln(stderr, "note: not in a GoNB notebook: the HTML output is not shown")
-		return
-	}
-	gonbui.DisplayHTML(s)
-	gonbui.Sync() // the cell's program may exit right after this call
-	Check(gonbui.Error())
+	return must(tokenizer.Encode(gpt2.Text(cell.Text(s, true)), c.Config))
 }

@@ -1,4 +1,4 @@
-package gpt2
+package tokenizer
 
 import (
 	"errors"
@@ -7,12 +7,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 )
 
 // newTestTokenizer returns GPT-2's tokenizer or stops the test.
 func newTestTokenizer(t *testing.T) *Tokenizer {
 	t.Helper()
-	tok, err := NewTokenizer()
+	tok, err := New()
 	if err != nil {
 		t.Fatalf("NewTokenizer: %v", err)
 	}
@@ -62,10 +64,10 @@ func TestEncodeKnownIDs(t *testing.T) {
 	}{
 		{"words", "Hello world", []int{15496, 995}, []string{"Hello", " world"}},
 		{"leading space word", " the", []int{262}, []string{" the"}},
-		{"end of text alone", "<|endoftext|>", []int{EndOfText}, []string{"<|endoftext|>"}},
-		{"end of text between words", "Hello<|endoftext|>world", []int{15496, EndOfText, 6894}, []string{"Hello", "<|endoftext|>", "world"}},
-		{"end of text keeps spaces around it", "Hello <|endoftext|> world", []int{15496, 220, EndOfText, 995}, []string{"Hello", " ", "<|endoftext|>", " world"}},
-		{"end of text repeated", "<|endoftext|><|endoftext|>", []int{EndOfText, EndOfText}, []string{"<|endoftext|>", "<|endoftext|>"}},
+		{"end of text alone", "<|endoftext|>", []int{gpt2.EndOfText}, []string{"<|endoftext|>"}},
+		{"end of text between words", "Hello<|endoftext|>world", []int{15496, gpt2.EndOfText, 6894}, []string{"Hello", "<|endoftext|>", "world"}},
+		{"end of text keeps spaces around it", "Hello <|endoftext|> world", []int{15496, 220, gpt2.EndOfText, 995}, []string{"Hello", " ", "<|endoftext|>", " world"}},
+		{"end of text repeated", "<|endoftext|><|endoftext|>", []int{gpt2.EndOfText, gpt2.EndOfText}, []string{"<|endoftext|>", "<|endoftext|>"}},
 		{"end of text incomplete is plain text", "<|endoftext|", []int{27, 91, 437, 1659, 5239, 91}, []string{"<", "|", "end", "of", "text", "|"}},
 		{"exclamation mark", "!", []int{0}, []string{"!"}},
 		{"letter", "a", []int{64}, []string{"a"}},
@@ -175,7 +177,7 @@ func TestEncodeEveryBMPCharacter(t *testing.T) {
 // work-around: no GPT-2 token longer than one byte contains 0x7f or 0x01.
 func TestDELAndStandInAreLoneTokens(t *testing.T) {
 	tok := newTestTokenizer(t)
-	for id := 0; id < EndOfText; id++ {
+	for id := 0; id < gpt2.EndOfText; id++ {
 		token, err := tok.Decode([]int{id})
 		if err != nil {
 			t.Fatalf("Decode([%d]): %v", id, err)
@@ -249,8 +251,8 @@ func TestEncodeRoundTrip(t *testing.T) {
 			t.Errorf("Decode(Encode(%q)) = %q", text, got)
 		}
 		for i, id := range enc.IDs {
-			if id < 0 || id > EndOfText {
-				t.Errorf("Encode(%q): token %d has id %d outside [0, %d]", text, i, id, EndOfText)
+			if id < 0 || id > gpt2.EndOfText {
+				t.Errorf("Encode(%q): token %d has id %d outside [0, %d]", text, i, id, gpt2.EndOfText)
 				continue
 			}
 			one, err := tok.Decode([]int{id})
@@ -321,7 +323,7 @@ func TestEncodeInvalidUTF8(t *testing.T) {
 
 func TestDecodeOutOfRange(t *testing.T) {
 	tok := newTestTokenizer(t)
-	for _, ids := range [][]int{{-1}, {50257}, {15496, 1 << 40}, {EndOfText, -50256}} {
+	for _, ids := range [][]int{{-1}, {50257}, {15496, 1 << 40}, {gpt2.EndOfText, -50256}} {
 		got, err := tok.Decode(ids)
 		if err == nil {
 			t.Errorf("Decode(%v) = %q, want an error", ids, got)
@@ -333,8 +335,8 @@ func TestDecodeOutOfRange(t *testing.T) {
 		}
 	}
 	// The edges of the vocabulary are valid.
-	if got, err := tok.Decode([]int{0, EndOfText}); err != nil || got != "!<|endoftext|>" {
-		t.Errorf("Decode([0 %d]) = %q, %v; want \"!<|endoftext|>\", nil", EndOfText, got, err)
+	if got, err := tok.Decode([]int{0, gpt2.EndOfText}); err != nil || got != "!<|endoftext|>" {
+		t.Errorf("Decode([0 %d]) = %q, %v; want \"!<|endoftext|>\", nil", gpt2.EndOfText, got, err)
 	}
 }
 
@@ -393,46 +395,8 @@ func TestTokenizerConcurrentUse(t *testing.T) {
 	}
 }
 
-func TestTokenLabel(t *testing.T) {
-	tests := []struct {
-		token, want string
-	}{
-		{"Hello", "Hello"},
-		{" world", " world"},
-		{" ", "␣"},
-		{"   ", "␣␣␣"},
-		{"\n", "↵"},
-		{"\n\n", "↵↵"},
-		{" \n", "␣↵"},
-		{"\t", "⇥"},
-		{"\r", "␍"},
-		{"\r\n", "␍↵"},
-		{"x\ty", "x⇥y"},
-		{"é", "é"},
-		{" naïve", " naïve"},
-		{"你好", "你好"},
-		{"\xe4\xbd", `\xe4\xbd`},
-		{" \xf0\x9f\x91", ` \xf0\x9f\x91`},
-		{"\x8b", `\x8b`},
-		{"👋", "👋"},
-		{"<|endoftext|>", "<|endoftext|>"},
-		{"\x00", `\x00`},
-		{"\x7f", `\x7f`},
-		{"\u00a0", `\u00a0`},
-		{" \u3000", `␣\u3000`},
-		{"\u200d", `\u200d`},
-		{"\ufffd", "\ufffd"},
-		{"", ""},
-	}
-	for _, tt := range tests {
-		if got := TokenLabel(tt.token); got != tt.want {
-			t.Errorf("TokenLabel(%q) = %q, want %q", tt.token, got, tt.want)
-		}
-	}
-}
-
 func BenchmarkEncode(b *testing.B) {
-	tok, err := NewTokenizer()
+	tok, err := New()
 	if err != nil {
 		b.Fatalf("NewTokenizer: %v", err)
 	}

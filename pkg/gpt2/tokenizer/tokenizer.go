@@ -1,30 +1,28 @@
-package gpt2
+package tokenizer
 
 import (
 	"fmt"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf8"
 
-	"github.com/tiktoken-go/tokenizer"
+	tiktoken "github.com/tiktoken-go/tokenizer"
+
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 )
 
-// EndOfText is the id of GPT-2's <|endoftext|> token.
-const EndOfText = 50256
-
-// endOfTextLiteral is the text that Encode maps to the single token EndOfText.
+// endOfTextLiteral is the text that Encode maps to the single token gpt2.EndOfText.
 const endOfTextLiteral = "<|endoftext|>"
 
 // tokenizerVocabSize is the number of token ids in GPT-2's vocabulary: the
-// 50256 byte-level BPE tokens plus EndOfText.
-const tokenizerVocabSize = EndOfText + 1
+// 50256 byte-level BPE tokens plus gpt2.EndOfText.
+const tokenizerVocabSize = gpt2.EndOfText + 1
 
 // The r50k_base codec is shared by every Tokenizer: building it loads the
 // 50k-entry vocabulary, and it is safe for concurrent use once built.
 var (
 	tokenizerCodecOnce sync.Once
-	tokenizerCodec     tokenizer.Codec
+	tokenizerCodec     tiktoken.Codec
 	tokenizerCodecErr  error
 )
 
@@ -34,31 +32,23 @@ var (
 //
 // It behaves like Hugging Face's GPT2Tokenizer called without special-token
 // post-processing: nothing is prepended or appended (no BOS), the literal text
-// <|endoftext|> becomes the single id EndOfText, and every other byte of the
+// <|endoftext|> becomes the single id gpt2.EndOfText, and every other byte of the
 // input is tokenized exactly as given (no Unicode normalization, no newline
 // translation). A Tokenizer is safe for concurrent use.
 type Tokenizer struct {
-	codec tokenizer.Codec
+	codec tiktoken.Codec
 }
 
-// NewTokenizer returns GPT-2's tokenizer. The underlying codec is built once
+// New returns GPT-2's tokenizer. The underlying codec is built once
 // per process and shared, so calls after the first are cheap.
-func NewTokenizer() (*Tokenizer, error) {
+func New() (*Tokenizer, error) {
 	tokenizerCodecOnce.Do(func() {
-		tokenizerCodec, tokenizerCodecErr = tokenizer.Get(tokenizer.R50kBase)
+		tokenizerCodec, tokenizerCodecErr = tiktoken.Get(tiktoken.R50kBase)
 	})
 	if tokenizerCodecErr != nil {
-		return nil, fmt.Errorf("gpt2: load the r50k_base (GPT-2) BPE codec from github.com/tiktoken-go/tokenizer: %w", tokenizerCodecErr)
+		return nil, fmt.Errorf("tokenizer: load the r50k_base (GPT-2) BPE codec from github.com/tiktoken-go/tokenizer: %w", tokenizerCodecErr)
 	}
 	return &Tokenizer{codec: tokenizerCodec}, nil
-}
-
-// Encoding is a tokenized text: IDs[i] is the id of token i, Tokens[i] is the
-// exact bytes of token i as a Go string (may be a partial UTF-8 sequence for
-// characters split across tokens); concatenating Tokens gives the text.
-type Encoding struct {
-	IDs    []int
-	Tokens []string
 }
 
 // InvalidUTF8Error reports text passed to Tokenizer.Encode that is not valid
@@ -80,26 +70,26 @@ func (e *InvalidUTF8Error) Error() string {
 // Encode splits text into GPT-2 tokens.
 //
 // Every occurrence of the literal text <|endoftext|> becomes the single token
-// EndOfText, as in Hugging Face's GPT2Tokenizer; the text between occurrences
+// gpt2.EndOfText, as in Hugging Face's GPT2Tokenizer; the text between occurrences
 // is tokenized by GPT-2's byte-level BPE. Nothing is added: an empty text gives
 // an empty Encoding. The text must be valid UTF-8 (NUL bytes are fine);
 // otherwise Encode returns an *InvalidUTF8Error naming the first invalid byte.
-func (t *Tokenizer) Encode(text string) (Encoding, error) {
+func (t *Tokenizer) Encode(text string) (gpt2.Encoding, error) {
 	if off := firstInvalidUTF8(text); off >= 0 {
-		return Encoding{}, fmt.Errorf("gpt2: encode: %w", &InvalidUTF8Error{Offset: off, Byte: text[off]})
+		return gpt2.Encoding{}, fmt.Errorf("tokenizer: encode: %w", &InvalidUTF8Error{Offset: off, Byte: text[off]})
 	}
 	// About 4 bytes per token for English text.
 	capacity := len(text)/4 + 1
-	enc := Encoding{IDs: make([]int, 0, capacity), Tokens: make([]string, 0, capacity)}
+	enc := gpt2.Encoding{IDs: make([]int, 0, capacity), Tokens: make([]string, 0, capacity)}
 	for rest := text; rest != ""; {
 		segment, after, found := strings.Cut(rest, endOfTextLiteral)
 		if segment != "" {
 			if err := t.encodeSegment(segment, &enc); err != nil {
-				return Encoding{}, err
+				return gpt2.Encoding{}, err
 			}
 		}
 		if found {
-			enc.IDs = append(enc.IDs, EndOfText)
+			enc.IDs = append(enc.IDs, gpt2.EndOfText)
 			enc.Tokens = append(enc.Tokens, endOfTextLiteral)
 		}
 		rest = after
@@ -123,7 +113,7 @@ const (
 
 // encodeSegment appends to enc the BPE tokens of segment, a valid UTF-8 text
 // without <|endoftext|>.
-func (t *Tokenizer) encodeSegment(segment string, enc *Encoding) error {
+func (t *Tokenizer) encodeSegment(segment string, enc *gpt2.Encoding) error {
 	hasDEL := strings.IndexByte(segment, delByte) >= 0
 	codecText := segment
 	if hasDEL {
@@ -148,14 +138,14 @@ func (t *Tokenizer) encodeSegment(segment string, enc *Encoding) error {
 		enc.Tokens = append(enc.Tokens, token)
 	}
 	if offset != len(segment) {
-		return fmt.Errorf("gpt2: encode: r50k_base tokens cover %d of the %d bytes of the text; "+
+		return fmt.Errorf("tokenizer: encode: r50k_base tokens cover %d of the %d bytes of the text; "+
 			"this is a bug in the tokenizer, please report it with the text", offset, len(segment))
 	}
 	return nil
 }
 
 // Decode returns the text of the tokens ids: the concatenation of their bytes,
-// with EndOfText written as <|endoftext|>. The result is byte-exact (no
+// with gpt2.EndOfText written as <|endoftext|>. The result is byte-exact (no
 // clean-up of spaces), so it may be invalid UTF-8 when ids split a character,
 // e.g. a single token of a multi-token emoji. Decode returns an error for ids
 // outside [0, 50257).
@@ -181,7 +171,7 @@ func (t *Tokenizer) Decode(ids []int) (string, error) {
 		return nil
 	}
 	for _, id := range ids {
-		if id != EndOfText {
+		if id != gpt2.EndOfText {
 			run = append(run, uint(id))
 			continue
 		}
@@ -210,64 +200,4 @@ func firstInvalidUTF8(s string) int {
 		i += n
 	}
 	return -1
-}
-
-// TokenLabel returns a printable label of a token's bytes, for plot axes and
-// tables. The label is for reading, not parsing: it cannot always be turned
-// back into the token.
-//
-// Printable characters are shown as they are, including the leading space
-// that most GPT-2 word tokens carry (" the" stays " the"). Characters that
-// would be invisible or break a layout are replaced:
-//   - newline "\n" → "↵", carriage return "\r" → "␍", tab "\t" → "⇥";
-//   - a space is shown as "␣" only when the whole token is whitespace
-//     (" " → "␣", "   " → "␣␣␣", " \n" → "␣↵"), so that such tokens are visible;
-//   - bytes that are not valid UTF-8, such as the pieces of a character split
-//     across tokens (emoji, many CJK characters), are shown as \xNN
-//     (lowercase hex), e.g. "\xf0\x9f\x91";
-//   - other non-printable characters (control characters, and whitespace other
-//     than space, tab and newlines, such as U+00A0 no-break space) are shown as
-//     Go escapes: \x00 for ASCII, \u00a0 beyond.
-//
-// The empty token gives the empty label.
-func TokenLabel(token string) string {
-	allSpace := token != ""
-	for _, r := range token {
-		if !unicode.IsSpace(r) {
-			allSpace = false
-			break
-		}
-	}
-	var sb strings.Builder
-	for i := 0; i < len(token); {
-		r, n := utf8.DecodeRuneInString(token[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&sb, `\x%02x`, token[i])
-		case r == '\n':
-			sb.WriteString("↵")
-		case r == '\r':
-			sb.WriteString("␍")
-		case r == '\t':
-			sb.WriteString("⇥")
-		case r == ' ':
-			if allSpace {
-				sb.WriteString("␣")
-			} else {
-				sb.WriteByte(' ')
-			}
-		case unicode.IsSpace(r) || !unicode.IsPrint(r):
-			if r < utf8.RuneSelf {
-				fmt.Fprintf(&sb, `\x%02x`, r)
-			} else if r <= 0xFFFF {
-				fmt.Fprintf(&sb, `\u%04x`, r)
-			} else {
-				fmt.Fprintf(&sb, `\U%08x`, r)
-			}
-		default:
-			sb.WriteString(token[i : i+n])
-		}
-		i += n
-	}
-	return sb.String()
 }

@@ -1,14 +1,15 @@
-package gpt2_test
+package tokenizer_test
 
 import (
 	"fmt"
 	"log"
 
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2/tokenizer"
 )
 
 func ExampleTokenizer_Encode() {
-	tok, err := gpt2.NewTokenizer()
+	tok, err := tokenizer.New()
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -33,7 +34,7 @@ func ExampleTokenizer_Encode() {
 }
 
 func ExampleTokenizer_Decode() {
-	tok, err := gpt2.NewTokenizer()
+	tok, err := tokenizer.New()
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -47,17 +48,4 @@ func ExampleTokenizer_Decode() {
 	// Output:
 	// "Hello world<|endoftext|>"
 	// gpt2: decode: token id 50257 at position 0 is outside GPT-2's vocabulary [0, 50257); pass ids produced by Encode or by the model's logits
-}
-
-func ExampleTokenLabel() {
-	for _, token := range []string{" world", " ", "\n\n", "\t", " \xf0\x9f\x91", "\x8b"} {
-		fmt.Printf("%-16q → [%s]\n", token, gpt2.TokenLabel(token))
-	}
-	// Output:
-	// " world"         → [ world]
-	// " "              → [␣]
-	// "\n\n"           → [↵↵]
-	// "\t"             → [⇥]
-	// " \xf0\x9f\x91"  → [ \xf0\x9f\x91]
-	// "\x8b"           → [\x8b]
 }

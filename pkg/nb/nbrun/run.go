@@ -1,4 +1,4 @@
-package nb
+package nbrun
 
 import (
 	"context"
@@ -8,7 +8,9 @@ import (
 
 	"github.com/gpt2taps/gpt2taps/internal/env"
 	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/modelclient"
+	"github.com/gpt2taps/gpt2taps/pkg/nb/internal/cell"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
@@ -36,12 +38,12 @@ const ServerIdle = 15 * time.Minute
 // computed or loaded, and on which backend.
 func Run(name, s string, req taps.Request) *taps.Result {
 	ctx := context.Background()
-	name = modelName(name, false)
-	key, err := taps.NewKey(ctx, name, checkpoints.Options{Progress: stderr}, taps.Text(text(s, false)), req)
-	Check(err)
-	idle := Must(serverIdle())
+	name = cell.ModelName(name, false)
+	key, err := checkpoints.NewKey(ctx, name, checkpoints.Options{Progress: cell.Stderr}, gpt2.Text(cell.Text(s, false)), req)
+	check(err)
+	idle := must(serverIdle())
 	serverBuildEnv()
-	return Must(modelclient.Capture(ctx, key, taps.Cache{Log: stderr}, modelclient.Options{Idle: idle, Log: stderr}))
+	return must(modelclient.Capture(ctx, key, taps.Cache{Log: cell.Stderr}, modelclient.Options{Idle: idle, Log: cell.Stderr}))
 }
 
 // serverIdle is the idle time-out of a server Run starts: $GPT2TAPS_SERVER_IDLE,
