@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gpt2taps/gpt2taps/pkg/analysis"
+	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
 	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/nb"
@@ -39,7 +40,7 @@ func TestNotebooksInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := model.RunCached(context.Background(), model.Source{Model: f.ckpt, Backend: "go"}, taps.Text(string(text)),
+	res, err := model.RunCached(context.Background(), model.Source{Model: f.ckpt, Backend: "go"}, gpt2.Text(string(text)),
 		lesson.Request(), taps.Cache{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)

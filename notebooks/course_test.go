@@ -163,9 +163,9 @@ func courseModel(t *testing.T, dir string) *model.Model {
 // courseBatch captures the hidden states of the sentences with model.RunBatch.
 func courseBatch(t *testing.T, dir string, sentences []string) []*taps.Result {
 	t.Helper()
-	ins := make([]taps.Input, len(sentences))
+	ins := make([]gpt2.Input, len(sentences))
 	for i, s := range sentences {
-		ins[i] = taps.Text(s)
+		ins[i] = gpt2.Text(s)
 	}
 	res, err := courseModel(t, dir).RunBatch(ins, taps.Request{Points: []string{"hidden_states"}})
 	if err != nil {
@@ -445,7 +445,7 @@ func TestCoursePathsNotebook(t *testing.T) {
 	logitsTable := printedRows(strings.ReplaceAll(cell(t, r, "logits"), dirs[0], "0 "))
 	for i, dir := range dirs {
 		L := []int{2, 4}[i]
-		res, err := courseModel(t, dir).Run(taps.Text(text), taps.Request{Points: []string{"hidden_states", fmt.Sprintf("h.%d.resid_post", L-1)}, Logits: true})
+		res, err := courseModel(t, dir).Run(gpt2.Text(text), taps.Request{Points: []string{"hidden_states", fmt.Sprintf("h.%d.resid_post", L-1)}, Logits: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -107,10 +107,12 @@ func TestSetupImportsWhatTheCellsUse(t *testing.T) {
 }
 
 // TestOneCellRunsTheModel: in a notebook whose cells read taps (nb.Taps), one
-// cell runs GPT-2 — tagged run, calling nb.Run, under a heading naming it as
-// nb.Taps's message does — and it comes before every cell that reads its
-// taps; no cell uses nbmodel, which links GoMLX (nb.Run asks the model
-// server and links none).
+// cell runs GPT-2 — tagged run, calling nbrun.Run, under a heading naming it
+// as nb.Taps's message does — and it comes before every cell that reads its
+// taps; no cell uses nbmodel, which links GoMLX (nbrun.Run asks the model
+// server and links none); and only the checkpoint and run cells use nbrun,
+// which links the tokenizer and the server's client: every other cell links
+// only the light pkg/nb (issue 17: what a cell links is what it waits for).
 func TestOneCellRunsTheModel(t *testing.T) {
 	for _, book := range []string{part1, part2} {
 		r, err := nbtest.Read(book)
@@ -125,12 +127,14 @@ func TestOneCellRunsTheModel(t *testing.T) {
 				heading = true
 			case c.Type != "code":
 			case strings.Contains(code, "nbmodel"):
-				t.Errorf("%s: cell %s uses nbmodel, which links GoMLX: the run cell calls nb.Run", book, c.ID)
-			case strings.Contains(code, "nb.Run("):
+				t.Errorf("%s: cell %s uses nbmodel, which links GoMLX: the run cell calls nbrun.Run", book, c.ID)
+			case strings.Contains(code, "nbrun.Run("):
 				if !hasTag(c.Tags, "run") || run >= 0 {
-					t.Errorf("%s: cell %s runs GPT-2 (nb.Run); only the one cell tagged run may", book, c.ID)
+					t.Errorf("%s: cell %s runs GPT-2 (nbrun.Run); only the one cell tagged run may", book, c.ID)
 				}
 				run = i
+			case strings.Contains(code, "nbrun.") && !hasTag(c.Tags, "checkpoint"):
+				t.Errorf("%s: cell %s uses nbrun (the tokenizer, the server's client); only the checkpoint and run cells may — read taps with nb", book, c.ID)
 			case strings.Contains(code, "nb.Taps("):
 				readers++
 				if run < 0 {
@@ -241,7 +245,7 @@ func checkImportsLinkNoGoMLX(t *testing.T, book, setup string) {
 
 // readers are tools/layers' readers of taps (TestReadersLinkNoGoMLX there):
 // the project's packages a GoMLX-free notebook's cells may import.
-var readers = []string{"pkg/gpt2", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "pkg/lesson", "pkg/modelclient", "pkg/nb"}
+var readers = []string{"pkg/gpt2", "pkg/gpt2/tokenizer", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "pkg/lesson", "pkg/modelclient", "pkg/nb", "pkg/nb/nbrun"}
 
 func hasTag(tags []string, tag string) bool {
 	for _, t := range tags {
