@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"github.com/gofrs/flock"
+
+	"github.com/gpt2taps/gpt2taps/internal/goexp"
 )
 
 // module is the module whose cmd/gpt2taps is the server.
@@ -25,7 +27,8 @@ const module = "github.com/gpt2taps/gpt2taps"
 // sources (found from this source file's path: the notebooks build the
 // repository from source) into <user cache dir>/gpt2taps/bin/gpt2taps. It
 // runs `go build` only when the sources changed since the last build: a stamp
-// of the Go toolchain, GOEXPERIMENT/GOFLAGS/CGO_ENABLED and the name, size and
+// of the Go toolchain, GOEXPERIMENT (simd added: buildEnv), GOFLAGS,
+// CGO_ENABLED and the name, size and
 // modification time of every file of the module's packages (tests, docs and
 // notebooks aside) is kept next to the binary; while it matches, no go
 // command runs. A build says so on log, once.
@@ -67,6 +70,7 @@ func BuiltBinary(log io.Writer) (string, error) {
 	tmp := bin + ".new"
 	cmd := exec.Command(goCmd, "build", "-o", tmp, "./cmd/gpt2taps")
 	cmd.Dir = root
+	cmd.Env = buildEnv(os.Environ())
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
@@ -79,6 +83,19 @@ func BuiltBinary(log io.Writer) (string, error) {
 		return "", fmt.Errorf("build the model server: %w", err)
 	}
 	return bin, nil
+}
+
+// buildEnv is the environment of the server's go build: env, with simd
+// added to GOEXPERIMENT on amd64 unless it names simd or nosimd (goexp): the
+// server does the forward passes, and without the experiment the pure-Go
+// backend has only GoMLX's stock matmul kernel, 6–10× slower. A notebook's
+// kernel need not have GOEXPERIMENT set (only the kernel scripts/install.sh
+// registers sets it), so the build must not depend on it.
+func buildEnv(env []string) []string {
+	if runtime.GOARCH != "amd64" {
+		return env
+	}
+	return goexp.WithSIMD(env)
 }
 
 // upToDate reports whether bin exists and was built from sources with stamp.
@@ -134,7 +151,8 @@ func goTool() (string, error) {
 func sourceStamp(root, goCmd string) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "gpt2taps-build/1\x00%s/%s\x00", runtime.GOOS, runtime.GOARCH)
-	for _, v := range []string{"GOEXPERIMENT", "GOFLAGS", "CGO_ENABLED", "GOTOOLCHAIN", "CC"} {
+	fmt.Fprintf(h, "GOEXPERIMENT=%s\x00", goexp.Value(buildEnv(os.Environ())))
+	for _, v := range []string{"GOFLAGS", "CGO_ENABLED", "GOTOOLCHAIN", "CC"} {
 		fmt.Fprintf(h, "%s=%s\x00", v, os.Getenv(v))
 	}
 	stat := func(path string, info fs.FileInfo) {

@@ -7,10 +7,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gpt2taps/gpt2taps/internal/goexp"
 	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
@@ -231,6 +234,10 @@ func TestBuiltBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: building cmd/gpt2taps takes a minute the first time")
 	}
+	// A notebook's kernel need not set GOEXPERIMENT: the server is built
+	// with the SIMD kernel all the same (on amd64).
+	t.Setenv("GOEXPERIMENT", "")
+	os.Unsetenv("GOEXPERIMENT")
 	var log strings.Builder
 	start := time.Now()
 	bin, err := BuiltBinary(&log)
@@ -246,5 +253,25 @@ func TestBuiltBinary(t *testing.T) {
 	t.Logf("up-to-date BuiltBinary: %v", time.Since(start))
 	if out, err := exec.Command(bin, "help").CombinedOutput(); err != nil || !strings.Contains(string(out), "usage: gpt2taps") {
 		t.Errorf("%s help: %v\n%s", bin, err, out)
+	}
+	if runtime.GOARCH == "amd64" {
+		out, err := exec.Command("go", "version", "-m", bin).CombinedOutput()
+		if err != nil || !regexp.MustCompile(`(?m)^\s*build\s+GOEXPERIMENT=(.*,)?simd(,.*)?$`).Match(out) {
+			t.Errorf("the model server was built without GOEXPERIMENT=simd (its stock matmul kernel is 6–10× slower): go version -m: %v\n%s", err, out)
+		}
+	}
+}
+
+func TestBuildEnvAddsSIMD(t *testing.T) {
+	got := goexp.Value(buildEnv([]string{"PATH=/bin"}))
+	want := ""
+	if runtime.GOARCH == "amd64" {
+		want = "simd"
+	}
+	if got != want {
+		t.Errorf("GOEXPERIMENT of the server build with none set = %q, want %q", got, want)
+	}
+	if got := goexp.Value(buildEnv([]string{"GOEXPERIMENT=nosimd"})); got != "nosimd" {
+		t.Errorf("an explicit GOEXPERIMENT=nosimd became %q", got)
 	}
 }

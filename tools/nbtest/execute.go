@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gpt2taps/gpt2taps/internal/goexp"
 )
 
 // DefaultKernel is the kernel Execute uses when Options.KernelName is empty.
@@ -21,7 +23,7 @@ type Options struct {
 	// Env holds extra "NAME=value" entries for nbconvert and so the kernel and
 	// the cells' programs, added to (and overriding) the process's environment.
 	// GOEXPERIMENT gets simd added unless it names simd or nosimd already
-	// (WithSIMD): GoNB builds the cells with it.
+	// (goexp.WithSIMD): GoNB builds the cells with it.
 	Env []string
 	// Timeout is the limit for each cell (nbconvert's ExecutePreprocessor.timeout,
 	// whole seconds); zero means DefaultCellTimeout. The context bounds the whole run.
@@ -62,7 +64,7 @@ func Execute(ctx context.Context, notebook string, opts Options) (*Result, error
 		timeout = DefaultCellTimeout
 	}
 	seconds := max(1, int((timeout+time.Second-1)/time.Second))
-	env := WithSIMD(append(os.Environ(), opts.Env...))
+	env := goexp.WithSIMD(append(os.Environ(), opts.Env...))
 	jupyter, err := available(ctx, kernel, env)
 	if err != nil {
 		return nil, fmt.Errorf("execute %s: %w", notebook, err)
