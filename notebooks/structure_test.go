@@ -167,13 +167,13 @@ var (
 )
 
 // gomlxFree are the notebooks none of whose cells may link GoMLX.
-var gomlxFree = []string{part1, part2}
+var gomlxFree = []string{part1, part2, part3}
 
 // TestSetupAppliesTheBuildSettings: every notebook's set-up cell switches off
 // GoNB's automatic go get (giving the kernel's module the repository's
 // requirements instead) and links without symbol tables; a notebook none of
 // whose cells use nbmodel (the one GoMLX package the notebooks import) builds
-// without cgo, and one that uses it keeps cgo. Notebooks 01 and 02 are of the
+// without cgo, and one that uses it keeps cgo. Notebooks 01, 02 and 03 are of the
 // first kind, and what their cells import links no GoMLX (go list -deps).
 func TestSetupAppliesTheBuildSettings(t *testing.T) {
 	books, err := filepath.Glob("*.ipynb")
@@ -245,7 +245,7 @@ func checkImportsLinkNoGoMLX(t *testing.T, book, setup string) {
 
 // readers are tools/layers' readers of taps (TestReadersLinkNoGoMLX there):
 // the project's packages a GoMLX-free notebook's cells may import.
-var readers = []string{"pkg/gpt2", "pkg/gpt2/tokenizer", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "pkg/lesson", "pkg/modelclient", "pkg/nb", "pkg/nb/nbrun"}
+var readers = []string{"pkg/gpt2", "pkg/gpt2/tokenizer", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "pkg/lesson", "pkg/compare", "pkg/modelclient", "pkg/nb", "pkg/nb/nbrun"}
 
 func hasTag(tags []string, tag string) bool {
 	for _, t := range tags {

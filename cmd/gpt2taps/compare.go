@@ -9,6 +9,8 @@ import (
 
 	"github.com/gpt2taps/gpt2taps/internal/env"
 	"github.com/gpt2taps/gpt2taps/pkg/compare"
+	"github.com/gpt2taps/gpt2taps/pkg/compare/inprocess"
+	"github.com/gpt2taps/gpt2taps/pkg/model"
 )
 
 // listFlag is a repeatable flag; each use may also hold a comma-separated list.
@@ -77,13 +79,17 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	o := compare.Options{Backend: *backendName, CacheDir: *cacheDir, HFCache: *hfCache, Offline: *offline, Random: *random, Log: stderr}
+	// The forward passes run here, each checkpoint loaded once for all its texts.
+	capturer := &inprocess.Capturer{Source: model.Source{Backend: *backendName, HFCache: *hfCache, Offline: *offline, Log: stderr}}
+	defer capturer.Close()
+	o := compare.Options{Backend: *backendName, CacheDir: *cacheDir, HFCache: *hfCache, Offline: *offline, Random: *random, Log: stderr,
+		Capture: capturer.Capture}
 	ctx := context.Background()
 	plan, err := compare.NewPlan(ctx, list, texts, o)
 	if err != nil {
 		return withModelHint(err)
 	}
-	plan.Forecast()
+	plan.Forecast(inprocess.ProbeRate(*backendName))
 	plan.Write(stderr)
 	if *planOnly {
 		return nil

@@ -43,6 +43,7 @@ var commands = map[string]command{
 	"notebooks":         {"execute the lesson notebooks headless and save the executed copies", runNotebooks},
 	"compare":           {"the lesson across texts and models, with a random-weights control: figure and compare.json", runCompare},
 	"course":            {courseSummary, runCourse},
+	"rate":              {"measure the backend's matrix-product rate (one GPT-2-sized product) and print it as JSON", runRate},
 	"serve":             {"keep one model loaded for notebook cells behind a Unix socket (started by pkg/modelclient)", runServe},
 }
 

@@ -10,5 +10,10 @@
 //
 // The flow: texts (DefaultTexts, TextFromFile) and models (DefaultModels, ModelsFromEnv) → NewPlan, which checks
 // every input and says, before anything slow runs, what will be downloaded, generated and computed, and roughly
-// how long it takes (Plan.Write) → Plan.Run → Comparison (Rows, WriteJSON, WriteTable, Figure).
+// how long it takes (Plan.Write, after Plan.Forecast with a measured Rate) → Plan.Run, whose forward passes
+// Options.Capture computes → Comparison (Rows, WriteJSON, WriteTable, Figure).
+//
+// The package itself runs no model and links no GoMLX, so that a notebook cell that only plans, reads or draws a
+// comparison builds quickly: the forward passes and the rate probe come from the caller — in this process with
+// pkg/compare/inprocess (the command line), or through the model server with pkg/nb/nbrun (notebook 03).
 package compare

@@ -23,7 +23,14 @@ type Options struct {
 	Offline  bool      // never use the network
 	Random   bool      // add the training control: a random checkpoint of each model's shape
 	Log      io.Writer // the plan's notes, progress lines and the packages' progress (downloads, loading); nil discards
+	// Capture returns the taps of a key — from cache when it holds them, else computed on Backend and stored in
+	// cache — as model.RunCached or modelclient.Capture do. Run needs it; NewPlan, Write and the reports don't.
+	// pkg/compare/inprocess has one that keeps each checkpoint loaded for all its texts.
+	Capture CaptureFunc
 }
+
+// CaptureFunc returns the taps of key through the tap cache (see Options.Capture).
+type CaptureFunc func(ctx context.Context, key taps.Key, cache taps.Cache) (*taps.Result, error)
 
 func (o Options) log() io.Writer {
 	if o.Log == nil {
@@ -109,10 +116,11 @@ func NewPlan(ctx context.Context, models []string, texts []Text, o Options) (*Pl
 	return p, nil
 }
 
-// Forecast measures the backend's matrix-product rate (ProbeRate, about a second) and forecasts each model's
-// time from it; Write then says how long the run will take. Without it, Write says nothing of time.
-func (p *Plan) Forecast() {
-	p.Rate, p.RateErr = ProbeRate(p.Options.Backend)
+// Forecast forecasts each model's time from the backend's measured matrix-product rate (inprocess.ProbeRate, or
+// nbrun's probe in a one-shot process) or from the reason it could not be measured (err: then no time is
+// forecast, and Write says why); Write then says how long the run will take. Without it, Write says nothing of time.
+func (p *Plan) Forecast(rate Rate, err error) {
+	p.Rate, p.RateErr = rate, err
 	p.forecasted = true
 	for i := range p.Models {
 		p.Models[i].Seconds = p.forecast(p.Models[i])

@@ -2,21 +2,22 @@ package compare
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
-	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/lesson"
-	"github.com/gpt2taps/gpt2taps/pkg/model"
 	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
 // Run computes every row of the plan: for each model, each text through the tap cache (the lesson's request, so
-// the lesson, its notebooks and the comparison share cached taps), the model loaded at most once for all its texts,
-// on the first one the cache does not hold; then, with the training control, the same on the random checkpoint of
+// the lesson, its notebooks and the comparison share cached taps) by Options.Capture; then, with the training control, the same on the random checkpoint of
 // its shape, generated first if needed. It writes a progress line per (model, text) with its time to the plan's log.
 func (p *Plan) Run(ctx context.Context) (*Comparison, error) {
+	if p.Options.Capture == nil {
+		return nil, errors.New("compare: Options.Capture is not set: nothing can run the forward passes (use inprocess.Capturer, or the notebooks' nbrun.Compare)")
+	}
 	// A model that is neither here nor downloadable fails now, not after the others ran.
 	for _, mp := range p.Models {
 		if mp.Location.Dir == "" && mp.Location.HubErr != nil {
@@ -59,20 +60,13 @@ func (p *Plan) Run(ctx context.Context) (*Comparison, error) {
 	return c, nil
 }
 
-// runModel runs every text on one checkpoint ckpt (the model, or its random control) through the tap cache, opening
-// it on the first text the cache does not hold and keeping it open for the others, then closing it. It returns
+// runModel runs every text on one checkpoint ckpt (the model, or its random control) through the tap cache
+// (Options.Capture). It returns
 // the rows and the last text's key (the checkpoint's resolved directory and configuration).
 func (p *Plan) runModel(ctx context.Context, mp ModelPlan, ckpt string, trained bool, n *int, total int) ([]Row, taps.Key, error) {
 	o := p.Options
-	src := model.Source{Model: ckpt, Backend: o.Backend, HFCache: o.HFCache, Offline: o.Offline, Log: o.log()}
 	hub := checkpoints.Options{CacheDir: o.HFCache, Offline: o.Offline, Progress: o.log()}
 	cache := taps.Cache{Dir: o.CacheDir, Log: o.log()}
-	var m *model.Model // opened on the first miss
-	defer func() {
-		if m != nil {
-			m.Close()
-		}
-	}()
 	weights := "trained"
 	if !trained {
 		weights = "random weights"
@@ -85,16 +79,7 @@ func (p *Plan) runModel(ctx context.Context, mp ModelPlan, ckpt string, trained 
 		if key, err = checkpoints.NewKey(ctx, ckpt, hub, t.Input(), lesson.Request()); err != nil {
 			return nil, taps.Key{}, fmt.Errorf("model %s, text %s: %w", mp.Model, t.Name, err)
 		}
-		res, err := cache.Do(ctx, key, func() (*taps.Result, error) {
-			if m == nil {
-				opened, err := model.OpenKey(src, key)
-				if err != nil {
-					return nil, err
-				}
-				m = opened
-			}
-			return m.Run(gpt2.Tokens(key.Tokens), key.Request)
-		})
+		res, err := o.Capture(ctx, key, cache)
 		var a *lesson.Analysis
 		if err == nil {
 			a, err = lesson.Analyze(res)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -46,14 +47,14 @@ func TestRun(t *testing.T) {
 	a, b := tinyCheckpoint(t, root, "two", 2, 1024), tinyCheckpoint(t, root, "four", 4, 1024)
 	cache := filepath.Join(root, "cache")
 	var log bytes.Buffer
-	o := Options{Backend: "go", CacheDir: cache, Random: true, Log: &log}
+	o := Options{Backend: "go", CacheDir: cache, Random: true, Log: &log, Capture: runCached(&log)}
 	ctx := context.Background()
 	p, err := NewPlan(ctx, []string{a, b}, tinyTexts, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var plan bytes.Buffer
-	p.Forecast()
+	p.Forecast(testRate, nil)
 	p.Write(&plan)
 	t.Logf("the plan:\n%s", plan.String())
 	for _, want := range []string{"2 model(s) × 2 text(s), each also with random weights", "8 forward passes",
@@ -74,8 +75,8 @@ func TestRun(t *testing.T) {
 	if len(c.Rows) != 8 || len(c.Models) != 2 || len(c.Texts) != 2 {
 		t.Fatalf("%d rows, %d models, %d texts; want 8, 2, 2", len(c.Rows), len(c.Models), len(c.Texts))
 	}
-	if n := strings.Count(log.String(), "loaded "); n != 4 {
-		t.Errorf("%d model loads, want 4 (each model and its control once)", n)
+	if n := strings.Count(log.String(), "loaded "); n != 8 {
+		t.Errorf("%d model loads, want 8 (runCached loads for each pass; inprocess.Capturer keeps them)", n)
 	}
 	if n := strings.Count(log.String(), "generated a random checkpoint"); n != 2 {
 		t.Errorf("%d random checkpoints generated, want 2", n)
@@ -176,6 +177,28 @@ func TestRun(t *testing.T) {
 	}
 }
 
+// testRate is a rate for the plans' forecasts (inprocess.ProbeRate measures real ones).
+var testRate = Rate{Backend: "test", FLOPS: 5e9, Probe: "fixed"}
+
+// runCached is the simplest Options.Capture: the model opened for each pass the cache does not hold.
+func runCached(log io.Writer) CaptureFunc {
+	return func(ctx context.Context, key taps.Key, cache taps.Cache) (*taps.Result, error) {
+		return model.RunCached(ctx, model.Source{Model: key.Dir, Backend: "go", Log: log}, gpt2.Tokens(key.Tokens), key.Request, cache)
+	}
+}
+
+// TestRunNeedsCapture: without Options.Capture, Run says what is missing.
+func TestRunNeedsCapture(t *testing.T) {
+	dir := tinyCheckpoint(t, t.TempDir(), "two", 2, 1024)
+	p, err := NewPlan(context.Background(), []string{dir}, tinyTexts, Options{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "Options.Capture is not set") {
+		t.Errorf("Run without Capture: %v", err)
+	}
+}
+
 // checkAgainstLesson compares a row with lesson.Analyze of the same checkpoint and tokens, through the same cache.
 func checkAgainstLesson(t *testing.T, r Row, dir string, tx Text, cache string) {
 	t.Helper()
@@ -251,7 +274,7 @@ func TestPlanOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	p.Forecast()
+	p.Forecast(testRate, nil)
 	p.Write(&buf)
 	t.Logf("offline plan:\n%s", buf.String())
 	for _, want := range []string{"48 layers × 1600, 1.56 B parameters", "offline mode is on", "about 6.43 GB",

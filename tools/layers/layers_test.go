@@ -35,14 +35,15 @@ var allowed = map[string][]string{
 	"pkg/viz/explorer":         {"pkg/analysis", "pkg/viz", "internal/atomicfile"},
 	"pkg/lesson":               {"pkg/gpt2", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "internal/atomicfile"},
 	"pkg/course":               {"pkg/gpt2", "pkg/taps", "pkg/analysis", "pkg/viz", "internal/atomicfile"},
-	"pkg/compare":              {"pkg/gpt2", "pkg/gpt2/tokenizer", "pkg/checkpoints", "pkg/taps", "pkg/model", "pkg/viz", "pkg/lesson", "pkg/backend", "internal/atomicfile", "internal/env"},
+	"pkg/compare":              {"pkg/gpt2", "pkg/gpt2/tokenizer", "pkg/checkpoints", "pkg/taps", "pkg/viz", "pkg/lesson", "internal/atomicfile", "internal/env"},
+	"pkg/compare/inprocess":    {"pkg/gpt2", "pkg/taps", "pkg/model", "pkg/backend", "pkg/compare"},
 	"pkg/modelclient":          {"pkg/gpt2", "pkg/taps", "internal/env", "internal/goexp"},
 	"pkg/modelserver":          {"pkg/gpt2", "pkg/taps", "pkg/model", "pkg/modelclient"},
 	"pkg/nb":                   {"pkg/gpt2", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "pkg/lesson", "pkg/course", "pkg/nb/internal/cell", "internal/env"},
 	"pkg/nb/internal/cell":     {"internal/env"},
 	"pkg/nb/internal/celltest": {"pkg/nb/internal/cell"},
-	"pkg/nb/nbrun":             {"pkg/gpt2", "pkg/gpt2/tokenizer", "pkg/checkpoints", "pkg/taps", "pkg/course", "pkg/modelclient", "pkg/nb", "pkg/nb/internal/cell", "internal/env"},
-	"pkg/nb/nbmodel":           {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/model", "pkg/lesson", "pkg/course", "pkg/compare", "pkg/nb", "pkg/nb/nbrun", "internal/env"},
+	"pkg/nb/nbrun":             {"pkg/gpt2", "pkg/gpt2/tokenizer", "pkg/checkpoints", "pkg/taps", "pkg/course", "pkg/compare", "pkg/modelclient", "pkg/nb", "pkg/nb/internal/cell", "internal/env"},
+	"pkg/nb/nbmodel":           {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/model", "pkg/lesson", "pkg/course", "pkg/nb", "pkg/nb/nbrun", "internal/env"},
 	// Harnesses around it: tests, measurements, the browser.
 	"tools/nbtest":      {"internal/goexp"},
 	"tools/browsertest": {"tools/nbtest", "pkg/viz/explorer"},
@@ -85,7 +86,7 @@ func TestImportsFollowTheDataPath(t *testing.T) {
 // readers are the packages a program that only reads, analyses and draws taps
 // imports (a notebook's analysis cells): they must link no GoMLX, so that such
 // a program builds and starts in a fraction of the time a capture does.
-var readers = []string{"pkg/gpt2", "pkg/gpt2/tokenizer", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "pkg/lesson", "pkg/modelclient", "pkg/nb", "pkg/nb/nbrun"}
+var readers = []string{"pkg/gpt2", "pkg/gpt2/tokenizer", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "pkg/lesson", "pkg/compare", "pkg/modelclient", "pkg/nb", "pkg/nb/nbrun"}
 
 // TestReadersLinkNoGoMLX lists the readers' dependencies with `go list -deps`
 // and fails on any GoMLX or gopjrt package among them.

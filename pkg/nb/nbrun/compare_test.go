@@ -1,4 +1,4 @@
-package nbmodel
+package nbrun
 
 import (
 	"os"
@@ -16,7 +16,7 @@ import (
 // TestNotebookFlow: the environment's lists replace the notebook's, with notes; the plan is printed with its time;
 // Compare prints a progress line per pair and a summary; Results gives the same rows quietly, from the tap cache.
 func TestNotebookFlow(t *testing.T) {
-	out, errs := capture(t)
+	out, errs, _ := capture(t)
 	root := t.TempDir()
 	var models []string
 	for _, l := range []int{2, 3} {

@@ -1,4 +1,4 @@
-package compare
+package inprocess
 
 import (
 	"fmt"
@@ -10,37 +10,27 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
 	"github.com/gpt2taps/gpt2taps/pkg/backend"
+	"github.com/gpt2taps/gpt2taps/pkg/compare"
 )
 
 // The rate probe: one matrix product of about the size of GPT-2's, timed on the backend that will run the
-// forward passes. GPT-2's forward pass is almost all matrix products, and on the pure-Go backend a capture takes
-// 1.08–1.10 times its matrix products alone (docs/performance.md), so FLOPs ÷ this rate × captureOverhead is a
-// rough forecast of a capture's time. On a GPU, a product this small is dominated by launch and copy costs: the
-// forecast is then pessimistic.
+// forward passes (compare.Rate says how the forecast uses it).
 const (
 	probeRows, probeInner, probeCols = 256, 1024, 1024 // [256,1024]·[1024,1024]: 0.54 GFLOP
 	probeRuns                        = 3               // timed runs, after one that compiles
-	captureOverhead                  = 1.1             // capture time ÷ matrix-product time, measured (docs/performance.md)
 )
 
-// Rate is a measured matrix-product rate.
-type Rate struct {
-	Backend string  // the backend, as backend.Choice.String reports it
-	FLOPS   float64 // floating-point operations per second: the median of probeRuns runs
-	Probe   string  // what was timed
-}
-
 // ProbeRate times the probe product on the backend named backendName ("" → $GOMLX_BACKEND, else auto; see
-// backend.New) and returns its rate. It takes well under a second on the pure-Go backend.
-func ProbeRate(backendName string) (Rate, error) {
+// backend.New) and returns its rate, for compare.Plan.Forecast. It takes well under a second on the pure-Go backend.
+func ProbeRate(backendName string) (compare.Rate, error) {
 	choice, err := backend.New(backendName)
 	if err != nil {
-		return Rate{}, err
+		return compare.Rate{}, err
 	}
 	defer choice.Backend.Finalize()
 	exec, err := graph.NewExec(choice.Backend, func(a, b *graph.Node) *graph.Node { return graph.Dot(a, b) })
 	if err != nil {
-		return Rate{}, fmt.Errorf("rate probe: %w", err)
+		return compare.Rate{}, fmt.Errorf("rate probe: %w", err)
 	}
 	defer exec.Finalize()
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -59,12 +49,12 @@ func ProbeRate(backendName string) (Rate, error) {
 		start := time.Now()
 		out, err := exec.Exec1(a, b)
 		if err != nil {
-			return Rate{}, fmt.Errorf("rate probe: %w", err)
+			return compare.Rate{}, fmt.Errorf("rate probe: %w", err)
 		}
 		err = out.ConstFlatData(func(any) {}) // waits for the result to reach the host
 		_ = out.FinalizeAll()
 		if err != nil {
-			return Rate{}, fmt.Errorf("rate probe: %w", err)
+			return compare.Rate{}, fmt.Errorf("rate probe: %w", err)
 		}
 		if i > 0 {
 			times = append(times, time.Since(start))
@@ -74,17 +64,9 @@ func ProbeRate(backendName string) (Rate, error) {
 	slices.Sort(times)
 	median := times[len(times)/2]
 	flop := 2.0 * probeRows * probeInner * probeCols
-	return Rate{
+	return compare.Rate{
 		Backend: choice.String(),
 		FLOPS:   flop / median.Seconds(),
 		Probe:   fmt.Sprintf("median of %d runs of one [%d,%d]·[%d,%d] product", probeRuns, probeRows, probeInner, probeInner, probeCols),
 	}, nil
-}
-
-// Seconds is the forecast time of a forward pass of flop matrix-product operations at this rate.
-func (r Rate) Seconds(flop float64) float64 {
-	if r.FLOPS <= 0 {
-		return 0
-	}
-	return flop / r.FLOPS * captureOverhead
 }
