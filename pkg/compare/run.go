@@ -12,8 +12,8 @@ import (
 )
 
 // Run computes every row of the plan: for each model, each text through the tap cache (the lesson's request, so
-// the lesson, its notebooks and the comparison share cached taps) by Options.Capture; then, with the training control, the same on the random checkpoint of
-// its shape, generated first if needed. It writes a progress line per (model, text) with its time to the plan's log.
+// the lesson, its notebooks and the comparison share cached taps) by Options.Capture; then, with the training
+// control, the same on the random checkpoint of its shape, generated first if needed. It writes a progress line per (model, text) with its time to the plan's log.
 func (p *Plan) Run(ctx context.Context) (*Comparison, error) {
 	if p.Options.Capture == nil {
 		return nil, errors.New("compare: Options.Capture is not set: nothing can run the forward passes (use inprocess.Capturer, or the notebooks' nbrun.Compare)")
@@ -61,8 +61,7 @@ func (p *Plan) Run(ctx context.Context) (*Comparison, error) {
 }
 
 // runModel runs every text on one checkpoint ckpt (the model, or its random control) through the tap cache
-// (Options.Capture). It returns
-// the rows and the last text's key (the checkpoint's resolved directory and configuration).
+// (Options.Capture). It returns the rows and the last text's key (the checkpoint's resolved directory and configuration).
 func (p *Plan) runModel(ctx context.Context, mp ModelPlan, ckpt string, trained bool, n *int, total int) ([]Row, taps.Key, error) {
 	o := p.Options
 	hub := checkpoints.Options{CacheDir: o.HFCache, Offline: o.Offline, Progress: o.log()}

@@ -47,10 +47,9 @@ func lists(models []string, texts []compare.Text, note bool) ([]string, []compar
 // plan checks the lists and returns the plan; log receives the run's progress.
 func plan(models []string, texts []compare.Text, random, note bool, log io.Writer) *compare.Plan {
 	models, texts = lists(models, texts, note)
-	serverBuildEnv()
-	idle := must(serverIdle())
+	opts := serverOptions(log)
 	capture := func(ctx context.Context, key taps.Key, cache taps.Cache) (*taps.Result, error) {
-		return modelclient.Capture(ctx, key, cache, modelclient.Options{Idle: idle, Log: log})
+		return modelclient.Capture(ctx, key, cache, opts)
 	}
 	return must(compare.NewPlan(context.Background(), models, texts, compare.Options{Random: random, Log: log, Capture: capture}))
 }
@@ -59,6 +58,7 @@ func plan(models []string, texts []compare.Text, random, note bool, log io.Write
 // automatic) in a one-shot `gpt2taps rate` process of the binary the model
 // server runs (modelclient.BuiltBinary), so that the cell links no GoMLX.
 func probeRate(log io.Writer) (compare.Rate, error) {
+	serverBuildEnv() // the same build as the server's, not the cells' settings
 	bin, err := modelclient.BuiltBinary(log)
 	if err != nil {
 		return compare.Rate{}, err

@@ -3,6 +3,7 @@ package nbrun
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -41,9 +42,15 @@ func Run(name, s string, req taps.Request) *taps.Result {
 	name = cell.ModelName(name, false)
 	key, err := checkpoints.NewKey(ctx, name, checkpoints.Options{Progress: cell.Stderr}, gpt2.Text(cell.Text(s, false)), req)
 	check(err)
-	idle := must(serverIdle())
+	return must(modelclient.Capture(ctx, key, taps.Cache{Log: cell.Stderr}, serverOptions(cell.Stderr)))
+}
+
+// serverOptions are the options of a capture through the model server from a
+// cell: the idle time-out (serverIdle), log for the notes, and this
+// program's environment made fit for the server's build (serverBuildEnv).
+func serverOptions(log io.Writer) modelclient.Options {
 	serverBuildEnv()
-	return must(modelclient.Capture(ctx, key, taps.Cache{Log: cell.Stderr}, modelclient.Options{Idle: idle, Log: cell.Stderr}))
+	return modelclient.Options{Idle: must(serverIdle()), Log: log}
 }
 
 // serverIdle is the idle time-out of a server Run starts: $GPT2TAPS_SERVER_IDLE,
