@@ -285,6 +285,12 @@ func TestOpenErrors(t *testing.T) {
 				t.Fatalf("Open succeeded, want error containing %q", tt.want)
 			}
 			msg := err.Error()
+			if pf, perr := OpenPrivate(path); perr == nil || perr.Error() != msg {
+				if perr == nil {
+					pf.Close()
+				}
+				t.Errorf("OpenPrivate error = %v, want Open's %q", perr, msg)
+			}
 			if !strings.Contains(msg, tt.want) || !strings.Contains(msg, path) {
 				t.Errorf("error = %q, want it to contain %q and the path", msg, tt.want)
 			}

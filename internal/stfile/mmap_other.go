@@ -12,8 +12,8 @@ type readMapping struct {
 	f *os.File
 }
 
-// newMapping keeps osf open to read tensors from it.
-func newMapping(osf *os.File, _ int64) (mapping, error) {
+// newMapping keeps osf open to read tensors from it; there is no private mapping to make either.
+func newMapping(osf *os.File, _ int64, _ bool) (mapping, error) {
 	return &readMapping{f: osf}, nil
 }
 
@@ -31,3 +31,6 @@ func (m *readMapping) readAt(p []byte, off int64) error { return readFull(m.f, p
 func (m *readMapping) release(int64, int64) {}
 
 func (m *readMapping) close() error { return m.f.Close() }
+
+// private returns nil: without a mapping, MappedFloat32s always leaves the decoding to Float32s.
+func (m *readMapping) private() []byte { return nil }

@@ -1,7 +1,8 @@
 // Package stfile reads and writes safetensors files
-// (https://huggingface.co/docs/safetensors): Open memory-maps a file read-only and validates its header, Check
-// validates a file the same way without mapping it, ReadIndex reads the index of a sharded checkpoint, and
-// WriteFile streams tensors into a new file atomically.
+// (https://huggingface.co/docs/safetensors): Open memory-maps a file read-only and validates its header, OpenPrivate
+// maps it copy-on-write for short-lived programs that use F32 tensors in place (MappedFloat32s), Check validates a
+// file the same way without mapping it, ReadIndex reads the index of a sharded checkpoint, and WriteFile streams
+// tensors into a new file atomically.
 //
 // Open accepts exactly the files github.com/nlpodyssey/safetensors (and the reference Rust implementation)
 // accept: a little-endian uint64 header length, a JSON header of at most 100 MB mapping tensor names to dtype,
@@ -58,13 +59,19 @@ type mapping interface {
 	readAt(p []byte, off int64) error // reads exactly len(p) bytes at off, or fails
 	release(off, n int64)
 	close() error
+	// private returns the whole mapping when it is private, writable and never unmapped (OpenPrivate on unix),
+	// so that its bytes may be handed out as tensor values; nil otherwise.
+	private() []byte
 }
 
 // Open memory-maps the safetensors file at path read-only and parses and validates its header: header length
 // within the file, valid JSON, known dtypes, data_offsets consistent with dtype and shape, tensors tiling the data
 // section exactly (no overlap, gap, missing or extra bytes). Errors name the file and the tensor at fault.
 // Call Close when done; slices returned by Bytes are invalid after that.
-func Open(path string) (*File, error) {
+func Open(path string) (*File, error) { return open(path, false) }
+
+// open is Open, mapping the file privately (copy-on-write, never unmapped) if private is set (OpenPrivate).
+func open(path string, private bool) (*File, error) {
 	osf, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open safetensors file: %w", err)
@@ -74,7 +81,7 @@ func Open(path string) (*File, error) {
 		osf.Close()
 		return nil, err
 	}
-	f.m, err = newMapping(osf, f.dataOff+f.dataLen()) // newMapping owns osf from here on
+	f.m, err = newMapping(osf, f.dataOff+f.dataLen(), private) // newMapping owns osf from here on
 	if err != nil {
 		return nil, fmt.Errorf("open safetensors file %s: %w", path, err)
 	}
@@ -300,7 +307,8 @@ func (f *File) Info(name string) (dtype string, shape []int, ok bool) {
 }
 
 // Bytes returns the raw little-endian bytes of tensor name. On unix they are the read-only memory mapping itself:
-// never write to them, and don't use them after Close.
+// never write to them, and don't use them after Close. For a file opened with OpenPrivate they are its private
+// mapping, which stays valid after Close and which MappedFloat32s's slices alias: still don't write to them.
 func (f *File) Bytes(name string) ([]byte, error) {
 	t, ok := f.tensors[name]
 	if !ok {
@@ -317,14 +325,17 @@ func (f *File) Bytes(name string) ([]byte, error) {
 }
 
 // Release tells the OS that tensor name's bytes are not needed any more, so the pages mapped for it leave the
-// process's resident memory (they are read again from the file if used later). Unknown names are ignored.
+// process's resident memory (they are read again from the file if used later). Unknown names are ignored, and so
+// are files opened with OpenPrivate, whose pages are meant to stay (releasing them would discard what was written
+// to MappedFloat32s's slices).
 func (f *File) Release(name string) {
 	if t, ok := f.tensors[name]; ok && f.m != nil {
 		f.m.release(f.dataOff+t.begin, t.end-t.begin)
 	}
 }
 
-// Close unmaps the file. It is safe to call more than once.
+// Close unmaps the file (except a private mapping made by OpenPrivate, which is never unmapped) and closes it. It
+// is safe to call more than once.
 func (f *File) Close() error {
 	if f.m == nil {
 		return nil

@@ -88,13 +88,14 @@ func SplitVersions(vs []course.Version, results []*taps.Result) []course.WordRun
 
 // batch reads the sentences' results from the tap cache by what the run
 // cell asked for (taps.Cache.Recall: the model argument, each sentence and
-// req as given), without tokenizing or resolving anything.
+// req as given), without tokenizing or resolving anything; mapped, not
+// copied (taps.MapFile), as a cell is a short-lived process.
 func batch(name string, sentences []string, req taps.Request) []*taps.Result {
 	if len(sentences) == 0 {
 		Check(fmt.Errorf("no sentences: give at least one"))
 	}
 	out := make([]*taps.Result, len(sentences))
-	cache := taps.Cache{Log: cell.Stderr}
+	cache := taps.Cache{Log: cell.Stderr, Map: true}
 	for i, s := range sentences {
 		res, ok, err := cache.Recall(name, s, req)
 		Check(err)

@@ -25,8 +25,9 @@ const RunCell = cell.RunCell
 func Taps(name, s string, req taps.Request) *taps.Result {
 	name = cell.ModelName(name, false)
 	// Recall, not NewKey: no tokenizing, no model resolution, so the cell links neither the tokenizer's tables nor
-	// the Hub client (it builds in well under a second); the run cell's capture left the index entry.
-	res, ok, err := taps.Cache{Log: cell.Stderr}.Recall(name, cell.Text(s, false), req)
+	// the Hub client (it builds in well under a second); the run cell's capture left the index entry. Map: a cell
+	// is a short-lived process, so the taps alias the cache file's pages instead of being copied (taps.MapFile).
+	res, ok, err := taps.Cache{Log: cell.Stderr, Map: true}.Recall(name, cell.Text(s, false), req)
 	Check(err)
 	if !ok {
 		notCached(name, "")

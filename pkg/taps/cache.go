@@ -38,6 +38,7 @@ type Key struct {
 type Cache struct {
 	Dir string    // "" → DefaultCacheDir()
 	Log io.Writer // notes (a file that failed its checks, a cache that cannot be written); nil discards them
+	Map bool      // read cache files with MapFile, not ReadFile (short-lived programs: notebook cells)
 }
 
 // DefaultCacheDir is $GPT2TAPS_CACHE, else <user cache dir>/gpt2taps/taps
@@ -149,7 +150,7 @@ func (c Cache) entry(k Key) (cacheEntry, error) {
 	if err != nil {
 		return cacheEntry{}, err
 	}
-	return cacheEntry{key: k, fingerprint: fp, request: request,
+	return cacheEntry{key: k, fingerprint: fp, request: request, mapped: c.Map,
 		path: filepath.Join(c.dir(), cacheKey(fp, k.Tokens.IDs, request)+".safetensors")}, nil
 }
 
@@ -158,6 +159,7 @@ type cacheEntry struct {
 	key                  Key
 	path                 string
 	fingerprint, request string
+	mapped               bool // read with MapFile (Cache.Map)
 }
 
 // lockKey takes an exclusive lock next to path, creating the cache directory,
@@ -211,8 +213,14 @@ func (e cacheEntry) load(log io.Writer) (*Result, bool) {
 	return res, true
 }
 
+// read reads and checks the cache file, with MapFile if e.mapped (a file
+// that then fails its checks stays mapped, unused, until the process exits).
 func (e cacheEntry) read() (*Result, error) {
-	f, err := ReadFile(e.path)
+	readFile := ReadFile
+	if e.mapped {
+		readFile = MapFile
+	}
+	f, err := readFile(e.path)
 	if err != nil {
 		return nil, err
 	}

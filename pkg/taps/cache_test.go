@@ -3,6 +3,7 @@ package taps_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,8 +32,13 @@ var cosineRequest = taps.Request{
 // cached runs text on ckpt through the tap cache in dir (model.RunCached).
 func cached(t *testing.T, ckpt, dir string, log *bytes.Buffer, req taps.Request, txt string) *taps.Result {
 	t.Helper()
+	return cachedIn(t, ckpt, taps.Cache{Dir: dir}, log, req, txt)
+}
+
+// cachedIn runs text on ckpt through cache (model.RunCached), noting on log if not nil.
+func cachedIn(t *testing.T, ckpt string, cache taps.Cache, log *bytes.Buffer, req taps.Request, txt string) *taps.Result {
+	t.Helper()
 	src := model.Source{Model: ckpt, Backend: "go"}
-	cache := taps.Cache{Dir: dir}
 	if log != nil {
 		src.Log, cache.Log = log, log
 	}
@@ -132,7 +138,15 @@ func TestCacheLoadAndHaveNeverCompute(t *testing.T) {
 	}
 }
 
+// TestCorruptCacheIsRecomputed: a cache file that fails its checks is reported, removed and recomputed, whether
+// the cache reads files with ReadFile or with MapFile (Cache.Map).
 func TestCorruptCacheIsRecomputed(t *testing.T) {
+	for _, mapped := range []bool{false, true} {
+		t.Run(fmt.Sprintf("Map=%v", mapped), func(t *testing.T) { testCorruptCacheIsRecomputed(t, mapped) })
+	}
+}
+
+func testCorruptCacheIsRecomputed(t *testing.T, mapped bool) {
 	ckpt, dir := checkpoint(t, 2), t.TempDir()
 	first := cached(t, ckpt, dir, nil, cosineRequest, text)
 	for _, corrupt := range []struct {
@@ -152,7 +166,7 @@ func TestCorruptCacheIsRecomputed(t *testing.T) {
 				t.Fatal(err)
 			}
 			var log bytes.Buffer
-			again := cached(t, ckpt, dir, &log, cosineRequest, text)
+			again := cachedIn(t, ckpt, taps.Cache{Dir: dir, Map: mapped}, &log, cosineRequest, text)
 			if !again.Info.Computed {
 				t.Fatal("a corrupt cache file was used")
 			}
@@ -305,5 +319,73 @@ func TestRecallFindsWhatARunStored(t *testing.T) {
 	log.Reset()
 	if _, ok, err := cache.Recall(ckpt, text, cosineRequest); ok || err != nil || !strings.Contains(log.String(), "damaged") {
 		t.Errorf("a damaged entry: ok %v, %v, log %q; want a miss and a note", ok, err, log.String())
+	}
+}
+
+// TestCacheMapLoadsTheSame: a cache with Map set loads, recalls and serves through Do the same result, bit for
+// bit, as one without, its arrays in the cache file's private mapping; and a caller writing to them changes
+// neither the cache file nor what is loaded next.
+func TestCacheMapLoadsTheSame(t *testing.T) {
+	ckpt, dir := checkpoint(t, 2), t.TempDir()
+	req := taps.Request{Points: []string{"h.*.attn.c_proj", "blocks.*.hook_mlp_out", "hidden_states"}, Logits: true,
+		Reductions: cosineRequest.Reductions}
+	computed := cached(t, ckpt, dir, nil, req, text)
+	key, err := checkpoints.NewKey(context.Background(), ckpt, checkpoints.Options{}, gpt2.Text(text), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied, ok, err := taps.Cache{Dir: dir}.Load(key)
+	if err != nil || !ok {
+		t.Fatalf("Load: ok %v, %v", ok, err)
+	}
+	before, err := os.ReadFile(computed.Info.CachePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	mapCache := taps.Cache{Dir: dir, Map: true, Log: &log}
+	loaded, ok, err := mapCache.Load(key)
+	if err != nil || !ok {
+		t.Fatalf("Load with Map: ok %v, %v", ok, err)
+	}
+	recalled, ok, err := mapCache.Recall(ckpt, text, req)
+	if err != nil || !ok {
+		t.Fatalf("Recall with Map: ok %v, %v", ok, err)
+	}
+	served := cachedIn(t, ckpt, mapCache, nil, req, text)
+	for name, got := range map[string]*taps.Result{"Load": loaded, "Recall": recalled, "Do": served} {
+		if got.Info.Computed {
+			t.Fatalf("%s with Map computed the result", name)
+		}
+		want, g := *copied, *got
+		want.Info.Elapsed, g.Info.Elapsed = 0, 0
+		if diff := sameResult(&g, &want); diff != "" {
+			t.Errorf("%s with Map: %s", name, diff)
+		}
+		for tensor, a := range arrays(got) {
+			if mapped, known := mappedFrom(t, a.Data, got.Info.CachePath); known && !mapped {
+				t.Errorf("%s with Map: %s is not in the cache file's private mapping", name, tensor)
+			}
+		}
+	}
+	for _, a := range arrays(loaded) {
+		for i := range a.Data {
+			a.Data[i] = 1e9
+		}
+	}
+	if now, err := os.ReadFile(computed.Info.CachePath); err != nil || !bytes.Equal(now, before) {
+		t.Fatalf("writing to a mapped result changed the cache file (%v)", err)
+	}
+	again, ok, err := mapCache.Load(key)
+	if err != nil || !ok {
+		t.Fatalf("Load with Map after writing to a mapped result: ok %v, %v", ok, err)
+	}
+	for tensor, a := range arrays(copied) {
+		if !sameBits(arrays(again)[tensor], a) {
+			t.Errorf("%s differs after writing to an earlier mapped result", tensor)
+		}
+	}
+	if log.Len() != 0 {
+		t.Errorf("notes on the log: %q", log.String())
 	}
 }

@@ -84,7 +84,7 @@ func WriteFile(path string, res *Result, meta map[string]string) error {
 	return nil
 }
 
-// File is a taps file read back by ReadFile.
+// File is a taps file read back by ReadFile or MapFile.
 type File struct {
 	Result   *Result
 	Metadata map[string]string
@@ -93,8 +93,28 @@ type File struct {
 // ReadFile reads a taps file written by WriteFile (or by the PyTorch
 // reference, which uses the same tensor names). Tensors other than input_ids,
 // logits and the tap kinds come back as reductions.
-func ReadFile(path string) (*File, error) {
-	f, err := stfile.Open(path)
+func ReadFile(path string) (*File, error) { return readFile(path, stfile.Open) }
+
+// MapFile is ReadFile for short-lived programs (a notebook cell): the same
+// checks — checksums included, whose pass over the bytes also brings the
+// file's pages in once — and the same result, but the F32 tensors' Data alias
+// a private, copy-on-write mapping of the file (stfile.OpenPrivate) instead of
+// fresh memory, whose first touch costs more than the read. F16 and BF16
+// tensors, and F32 ones not 4-byte aligned in the file, are decoded into fresh
+// memory as ReadFile does; so is everything where memory mapping is not
+// available. Writing to the arrays changes only this process's memory, never
+// the file. The mapping is never unmapped: it lives until the process exits,
+// so call MapFile once per file in a program that ends soon after, never in a
+// loop or a server. The file must not be overwritten or truncated in place
+// meanwhile (WriteFile and the tap cache replace files by rename and remove
+// them, both safe).
+func MapFile(path string) (*File, error) { return readFile(path, stfile.OpenPrivate) }
+
+// readFile is ReadFile, opening the file with open: F32 tensors whose values
+// the opened file hands out in place (stfile.File.MappedFloat32s) are used as
+// they are, all others decoded into fresh memory.
+func readFile(path string, open func(string) (*stfile.File, error)) (*File, error) {
+	f, err := open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read taps: %w", err)
 	}
@@ -137,12 +157,8 @@ func ReadFile(path string) (*File, error) {
 				return nil, fmt.Errorf("read taps %s: tensor %q is corrupt (checksum %s, want %s): delete the file and capture again", path, name, got, want)
 			}
 		}
-		n := 1
-		for _, d := range shape {
-			n *= d
-		}
-		vals := make([]float32, n)
-		if err := f.Float32s(name, vals); err != nil {
+		vals, err := float32s(f, name, shape)
+		if err != nil {
 			return nil, fmt.Errorf("read taps: %w", err)
 		}
 		t := Array{Dims: shape, Data: vals}
@@ -192,6 +208,23 @@ func ReadFile(path string) (*File, error) {
 		}
 	}
 	return &File{Result: res, Metadata: meta}, nil
+}
+
+// float32s returns the values of float tensor name of shape: in place when f
+// hands them out so (MapFile), else decoded into a new slice.
+func float32s(f *stfile.File, name string, shape []int) ([]float32, error) {
+	if vals, ok := f.MappedFloat32s(name); ok {
+		return vals, nil
+	}
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	vals := make([]float32, n)
+	if err := f.Float32s(name, vals); err != nil {
+		return nil, err
+	}
+	return vals, nil
 }
 
 // checkStackShape checks a stack's shape against its kind and the number of tokens T: [n, T, …] for the

@@ -67,7 +67,7 @@ func Paths(names []string, s string) []course.ModelRun {
 		cfg := must(gpt2.LoadConfig(dir))
 		key, err := checkpoints.NewKey(context.Background(), name, checkpoints.Options{Offline: true}, in, course.PathRequest(cfg.NLayer))
 		check(err)
-		res, ok, err := taps.Cache{Log: cell.Stderr}.Load(key)
+		res, ok, err := taps.Cache{Log: cell.Stderr, Map: true}.Load(key)
 		check(err)
 		if !ok {
 			cell.NotCached(name, "")

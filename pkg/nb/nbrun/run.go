@@ -42,7 +42,7 @@ func Run(name, s string, req taps.Request) *taps.Result {
 	name = cell.ModelName(name, false)
 	key, err := checkpoints.NewKey(ctx, name, checkpoints.Options{Progress: cell.Stderr}, gpt2.Text(cell.Text(s, false)), req)
 	check(err)
-	return must(modelclient.Capture(ctx, key, taps.Cache{Log: cell.Stderr}, serverOptions(cell.Stderr)))
+	return must(modelclient.Capture(ctx, key, taps.Cache{Log: cell.Stderr, Map: true}, serverOptions(cell.Stderr)))
 }
 
 // serverOptions are the options of a capture through the model server from a
