@@ -93,6 +93,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			o.Notebook = nbPath
 		}
 		o.StopServers = stopModelServers
+		o.BuildServer = buildModelServer
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -191,4 +192,13 @@ func findReference() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// buildModelServer builds the model server's binary as the notebook's cells
+// do (modelclient.BuiltBinary, in their environment: without the cells'
+// CGO_ENABLED, which nbrun drops for the server's build).
+func buildModelServer(log io.Writer) error {
+	os.Unsetenv("CGO_ENABLED")
+	_, err := modelclient.BuiltBinary(log)
+	return err
 }

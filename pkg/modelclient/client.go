@@ -9,7 +9,9 @@
 // package modelserver), starting it on first use. The server keeps the model
 // loaded, stores the result in the tap cache (atomically: a client killed
 // meanwhile loses nothing) and answers with the cache file, which Capture
-// reads. The server exits after an idle time-out.
+// reads. The server exits after an idle time-out. Prepare hands it tokens
+// ahead of their capture, to load the model and compute them in the
+// background while a notebook's other cells run.
 //
 // Security: the server's socket lies in a directory only the user may enter
 // (PrivateDir: $XDG_RUNTIME_DIR/gpt2taps, else os.TempDir()/gpt2taps-<uid>,
@@ -125,33 +127,35 @@ func (o Options) binary() (string, error) {
 // Capture returns key's result: from cache when it holds it, else computed by
 // the model server of (key.Dir, backend) — started when none answers — and
 // read back from the cache, else by a one-shot process (see the package
-// comment). Errors of the capture itself (a text too long for the model, a
-// request naming no tap…) are the same one-line errors as in-process.
+// comment). When that server is running, it is asked first, even for a cached
+// result: it may have computed the result ahead (Prepare), or be computing
+// it, and then says so (Info.Ahead). Errors of the capture itself (a text too
+// long for the model, a request naming no tap…) are the same one-line errors
+// as in-process.
 func Capture(ctx context.Context, key taps.Key, cache taps.Cache, opts Options) (*taps.Result, error) {
 	start := time.Now()
-	if res, ok, err := cache.Load(key); err != nil || ok {
-		return res, err
-	}
-	cacheDir := cache.Dir
-	if cacheDir == "" {
-		cacheDir = taps.DefaultCacheDir()
-	}
-	if abs, err := filepath.Abs(cacheDir); err == nil {
-		cacheDir = abs
-	}
-	dir := key.Dir
-	if abs, err := filepath.Abs(dir); err == nil {
-		dir = abs
-	}
-	k := key
-	k.Dir = dir
-	req := NewRequest(k, opts.backend(), cacheDir)
+	req := newRequest(key, cache, opts)
 	spill, err := os.MkdirTemp("", "gpt2taps-result-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(spill)
 	req.SpillDir = spill
+	if s, ok := liveServer(req, opts); ok {
+		rep, err := Ask(ctx, s.Socket, req)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err == nil && !rep.Restart {
+			var stale notReadBack
+			if res, err := finish(key, cache, rep, start, opts.log()); !errors.As(err, &stale) {
+				return res, err
+			}
+		}
+	}
+	if res, ok, err := cache.Load(key); err != nil || ok {
+		return res, err
+	}
 
 	rep, err := viaServer(ctx, req, opts)
 	if err != nil {
@@ -168,23 +172,41 @@ func Capture(ctx context.Context, key taps.Key, cache taps.Cache, opts Options) 
 	return finish(key, cache, rep, start, opts.log())
 }
 
+// newRequest is the request for key with the checkpoint directory and the
+// cache made absolute (the server runs elsewhere).
+func newRequest(key taps.Key, cache taps.Cache, opts Options) Request {
+	cacheDir := cache.Dir
+	if cacheDir == "" {
+		cacheDir = taps.DefaultCacheDir()
+	}
+	if abs, err := filepath.Abs(cacheDir); err == nil {
+		cacheDir = abs
+	}
+	if abs, err := filepath.Abs(key.Dir); err == nil {
+		key.Dir = abs
+	}
+	return NewRequest(key, opts.backend(), cacheDir)
+}
+
+// liveServer returns the server of req's checkpoint and backend if one is
+// listening (and the server is not switched off).
+func liveServer(req Request, opts Options) (Server, bool) {
+	s, err := serverFor(req, opts)
+	if err != nil || !listening(s.Socket) {
+		return Server{}, false
+	}
+	return s, true
+}
+
 // errOff: the server is switched off (no note: it was asked for).
 var errOff = errors.New("the model server is off")
 
 // viaServer asks the server of req's checkpoint and backend, starting it if
 // none answers.
 func viaServer(ctx context.Context, req Request, opts Options) (Reply, error) {
-	if opts.Disabled || serverOff() {
-		return Reply{}, errOff
-	}
-	priv, err := PrivateDir()
+	s, err := serverFor(req, opts)
 	if err != nil {
-		return Reply{}, fmt.Errorf("not using a model server: %w", err)
-	}
-	s := Server{Socket: SocketPath(priv, req.Dir, req.Backend), Backend: req.Backend, Idle: opts.idle()}
-	s.Log = strings.TrimSuffix(s.Socket, ".sock") + ".log"
-	if err := checkSocketPath(s.Socket); err != nil {
-		return Reply{}, fmt.Errorf("not using a model server: %w", err)
+		return Reply{}, err
 	}
 	for attempt := 0; ; attempt++ {
 		rep, err := Ask(ctx, s.Socket, req)
@@ -203,6 +225,24 @@ func viaServer(ctx context.Context, req Request, opts Options) (Reply, error) {
 			return Reply{}, err
 		}
 	}
+}
+
+// serverFor is the server of req's checkpoint and backend; errOff when
+// servers are switched off, an error when none can be used.
+func serverFor(req Request, opts Options) (Server, error) {
+	if opts.Disabled || serverOff() {
+		return Server{}, errOff
+	}
+	priv, err := PrivateDir()
+	if err != nil {
+		return Server{}, fmt.Errorf("not using a model server: %w", err)
+	}
+	s := Server{Socket: SocketPath(priv, req.Dir, req.Backend), Backend: req.Backend, Idle: opts.idle()}
+	s.Log = strings.TrimSuffix(s.Socket, ".sock") + ".log"
+	if err := checkSocketPath(s.Socket); err != nil {
+		return Server{}, fmt.Errorf("not using a model server: %w", err)
+	}
+	return s, nil
 }
 
 // serverOff reports whether GPT2TAPS_SERVER switches the server off.
@@ -363,12 +403,24 @@ func finish(key taps.Key, cache taps.Cache, rep Reply, start time.Time, log io.W
 		if res, ok, err = cache.Load(key); err != nil {
 			return nil, err
 		} else if !ok {
-			return nil, fmt.Errorf("the model server stored the taps in %s, but they cannot be read back from the tap cache", rep.CachePath)
+			return nil, notReadBack{rep.CachePath}
 		}
 	}
 	res.Info.Computed = rep.Computed
 	res.Info.Elapsed = time.Since(start)
+	if rep.Ahead {
+		res.Info.Ahead, res.Info.Waited = true, res.Info.Elapsed
+		res.Info.Elapsed = time.Duration(rep.Seconds * float64(time.Second))
+	}
 	return res, nil
+}
+
+// notReadBack: the reply names a cache file that fails its checks (the
+// client removed it; asking again computes it anew).
+type notReadBack struct{ path string }
+
+func (e notReadBack) Error() string {
+	return fmt.Sprintf("the model server stored the taps in %s, but they cannot be read back from the tap cache", e.path)
 }
 
 // lastLogLine is the last non-empty line of the file at path.

@@ -19,8 +19,9 @@ const Version = 1
 
 // The operations of a Request.
 const (
-	OpCapture = ""     // run the capture (the default)
-	OpStop    = "stop" // finish what is running, remove the socket and exit
+	OpCapture = ""        // run the capture (the default)
+	OpStop    = "stop"    // finish what is running, remove the socket and exit
+	OpPrepare = "prepare" // answer at once, then load the model and compute ahead (see Prepare)
 )
 
 // Request is one line of JSON a client sends: a capture's taps.Key (the
@@ -61,6 +62,7 @@ type Reply struct {
 	Notes     []string `json:"notes,omitempty"`   // lines for the client's log (model loaded, cache notes)
 	Error     string   `json:"error,omitempty"`   // the capture's error, as in-process
 	Restart   bool     `json:"restart,omitempty"` // the server's binary was rebuilt: it exits; start a new one
+	Ahead     bool     `json:"ahead,omitempty"`   // computed ahead, on a Prepare: Seconds is that forward pass's time
 }
 
 // NewRequest is the request for key on backend, its result stored in the tap

@@ -11,7 +11,13 @@
 // capture goes through the tap cache (taps.Cache.Do), so the result lands
 // there atomically: a client killed meanwhile finds it cached next time, and
 // a server killed meanwhile leaves no half-written file. The reply names the
-// cache file. A server exits after an idle time-out, on SIGTERM or SIGINT and
+// cache file; a result the cache holds already is answered with its file
+// unread (the client checks it when it reads it). A Prepare
+// (modelclient.Prepare) is answered at once; then the server loads the model
+// and computes the prepared tokens ahead with the request of its last capture
+// (kept next to the socket, in <socket>.last.json, so that the next server of
+// the checkpoint knows it too), and tells the capture that asks for them that
+// they were computed ahead. A server exits after an idle time-out, on SIGTERM or SIGINT and
 // when asked to stop, removing its socket; it replaces a stale socket (one
 // nobody listens on) and refuses to start beside a live one.
 package modelserver
@@ -67,10 +73,12 @@ type server struct {
 	stop    chan struct{}
 	stopped sync.Once
 
-	mu  sync.Mutex // one request at a time; guards what follows
-	m   *model.Model
-	dir string // the checkpoint this server holds (set by its first request)
-	fp  string // m's checkpoint fingerprint
+	mu    sync.Mutex // one request at a time; guards what follows
+	m     *model.Model
+	dir   string                 // the checkpoint this server holds (set by its first request)
+	fp    string                 // m's checkpoint fingerprint
+	last  *modelclient.Request   // the last capture's request (its taps.Request part), for Prepare
+	ahead map[string]aheadResult // results computed ahead (Prepare), by cache file, until asked for
 }
 
 // Serve runs a server until its idle time-out, a stop request, SIGTERM or
@@ -99,6 +107,7 @@ func Serve(ctx context.Context, opts Options) error {
 		return err
 	}
 	defer unlock()
+	s.last = readLast(s.lastPath(), s.log)
 	fmt.Fprintf(s.log, "listening on %s (backend %s, idle time-out %s, pid %d)\n", opts.Socket, s.backend, s.opts.Idle, os.Getpid())
 	s.loop(ctx, ln, stopSignals)
 	s.mu.Lock()
@@ -236,35 +245,43 @@ func (s *server) handle(ctx context.Context, c net.Conn) {
 		return // a probe (modelclient waits for the socket by connecting), or a client gone
 	}
 	_ = c.SetReadDeadline(time.Time{})
-	rep := s.serveLine(ctx, line)
+	rep, after := s.serveLine(ctx, line)
 	b, _ := json.Marshal(rep)
 	_, _ = c.Write(append(b, '\n'))
+	if after != nil {
+		c.Close() // the client has its answer; the work goes on
+		after()
+	}
 }
 
-// serveLine answers one request line.
-func (s *server) serveLine(ctx context.Context, line []byte) modelclient.Reply {
+// serveLine answers one request line, and returns what is left to do after
+// the reply (a Prepare's work), if anything.
+func (s *server) serveLine(ctx context.Context, line []byte) (modelclient.Reply, func()) {
 	var req modelclient.Request
 	if err := json.Unmarshal(line, &req); err != nil {
-		return modelclient.Reply{V: modelclient.Version, Error: fmt.Sprintf("model server: unreadable request: %v", err)}
+		return modelclient.Reply{V: modelclient.Version, Error: fmt.Sprintf("model server: unreadable request: %v", err)}, nil
 	}
 	if req.V != modelclient.Version {
-		return modelclient.Reply{V: modelclient.Version, Error: fmt.Sprintf("model server: protocol %d, this server speaks %d: update gpt2taps", req.V, modelclient.Version)}
+		return modelclient.Reply{V: modelclient.Version, Error: fmt.Sprintf("model server: protocol %d, this server speaks %d: update gpt2taps", req.V, modelclient.Version)}, nil
 	}
 	switch req.Op {
 	case modelclient.OpStop:
 		s.stopped.Do(func() { close(s.stop) })
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return modelclient.Reply{V: modelclient.Version, Model: s.dir}
-	case modelclient.OpCapture:
+		return modelclient.Reply{V: modelclient.Version, Model: s.dir}, nil
+	case modelclient.OpCapture, modelclient.OpPrepare:
 		if !s.opts.Once && s.rebuilt() {
 			fmt.Fprintf(s.log, "%s was rebuilt: exiting so that the new build serves\n", s.exe)
 			s.stopped.Do(func() { close(s.stop) })
-			return modelclient.Reply{V: modelclient.Version, Restart: true}
+			return modelclient.Reply{V: modelclient.Version, Restart: true}, nil
 		}
-		return s.capture(ctx, req)
+		if req.Op == modelclient.OpPrepare {
+			return modelclient.Reply{V: modelclient.Version}, func() { s.prepare(ctx, req) }
+		}
+		return s.capture(ctx, req), nil
 	}
-	return modelclient.Reply{V: modelclient.Version, Error: fmt.Sprintf("model server: unknown operation %q", req.Op)}
+	return modelclient.Reply{V: modelclient.Version, Error: fmt.Sprintf("model server: unknown operation %q", req.Op)}, nil
 }
 
 // rebuilt reports whether the server's binary file was replaced since it
@@ -300,8 +317,22 @@ func (s *server) capture(ctx context.Context, req modelclient.Request) modelclie
 	if s.dir == "" {
 		s.dir = key.Dir
 	}
+	s.remember(req)
 	notes := &lines{}
-	res, err := taps.Cache{Dir: req.CacheDir, Log: io.MultiWriter(s.log, notes)}.Do(ctx, key, func() (*taps.Result, error) {
+	cache := taps.Cache{Dir: req.CacheDir, Log: io.MultiWriter(s.log, notes)}
+	if !s.opts.Once {
+		// Already stored (computed ahead, or earlier): the client reads and
+		// checks the file itself; reading it here too would double the cost.
+		if path, ok := s.stored(cache, key); ok {
+			rep.CachePath = path
+			if a, ok := s.ahead[path]; ok {
+				delete(s.ahead, path)
+				rep.Computed, rep.Ahead, rep.Backend, rep.Seconds = true, true, a.backend, a.seconds
+			}
+			return rep
+		}
+	}
+	res, err := cache.Do(ctx, key, func() (*taps.Result, error) {
 		return s.run(key, notes)
 	})
 	rep.Notes = notes.list()
@@ -325,9 +356,24 @@ func (s *server) capture(ctx context.Context, req modelclient.Request) modelclie
 // run is the forward pass of key on the server's model, loading it first
 // (again, when the checkpoint's files changed since it was loaded).
 func (s *server) run(key taps.Key, notes io.Writer) (*taps.Result, error) {
-	fp, err := taps.ModelFingerprint(key.Dir)
+	if err := s.load(key, notes); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	res, err := s.m.Run(gpt2.Tokens(key.Tokens), key.Request)
 	if err != nil {
 		return nil, err
+	}
+	fmt.Fprintf(s.log, "captured %d tokens of %s in %.2fs\n", len(key.Tokens.IDs), key.Model, time.Since(start).Seconds())
+	return res, nil
+}
+
+// load loads key's checkpoint unless it is loaded (again, when its files
+// changed since it was loaded).
+func (s *server) load(key taps.Key, notes io.Writer) error {
+	fp, err := taps.ModelFingerprint(key.Dir)
+	if err != nil {
+		return err
 	}
 	if s.m != nil && fp != s.fp {
 		fmt.Fprintf(s.log, "the checkpoint %s changed since it was loaded: loading it again\n", key.Dir)
@@ -337,17 +383,11 @@ func (s *server) run(key taps.Key, notes io.Writer) (*taps.Result, error) {
 	if s.m == nil {
 		m, err := model.OpenKey(model.Source{Backend: s.backend, Log: io.MultiWriter(s.log, notes)}, key)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		s.m, s.fp = m, fp
 	}
-	start := time.Now()
-	res, err := s.m.Run(gpt2.Tokens(key.Tokens), key.Request)
-	if err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(s.log, "captured %d tokens of %s in %.2fs\n", len(key.Tokens.IDs), key.Model, time.Since(start).Seconds())
-	return res, nil
+	return nil
 }
 
 // requestKey is the taps.Key of a request, checked as checkpoints.NewKey checks it
@@ -393,7 +433,7 @@ func (s *server) once() error {
 	if err != nil && (err != io.EOF || len(strings.TrimSpace(string(line))) == 0) {
 		return fmt.Errorf("read the request: %w", err)
 	}
-	rep := s.serveLine(context.Background(), line)
+	rep, _ := s.serveLine(context.Background(), line) // no Prepare work: the process ends
 	s.mu.Lock()
 	if s.m != nil {
 		s.m.Close()

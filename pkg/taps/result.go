@@ -30,6 +30,8 @@ type Info struct {
 	Dir       string        // the checkpoint directory it resolved to, when known
 	Computed  bool          // true if the forward pass ran now, false if loaded from the tap cache
 	Elapsed   time.Duration // time to compute (load model + forward) or to load from the cache
+	Ahead     bool          // computed ahead of the request (modelclient.Prepare): Elapsed is that computation's time
+	Waited    time.Duration // with Ahead: how long the request waited for it
 	Backend   string        // backend and device that computed it (from the cache's record when loaded)
 	CachePath string        // the tap cache file ("" when not cached)
 }
@@ -127,6 +129,10 @@ func (r *Result) names() string {
 // when it loaded them, the forward pass alone on a model kept loaded) or
 // "loaded from the tap cache in 0.35 s (computed earlier on go: pure Go …)".
 func (i Info) String() string {
+	if i.Computed && i.Ahead {
+		return fmt.Sprintf("computed in %.2f s on %s, started ahead by an earlier cell (this one waited %.2f s)",
+			i.Elapsed.Seconds(), orUnknown(i.Backend), i.Waited.Seconds())
+	}
 	if i.Computed {
 		return fmt.Sprintf("computed in %.2f s on %s", i.Elapsed.Seconds(), orUnknown(i.Backend))
 	}

@@ -132,6 +132,9 @@ type NotebookLoop struct {
 	PyTorch *Side `json:"pytorch,omitempty"`
 	// RunAllOverPyTorch is each pass's Run All over PyTorch's median.
 	RunAllOverPyTorch []float64 `json:"run_all_over_pytorch,omitempty"`
+	// ServerBuild is the time Options.BuildServer took before pass 1 (0:
+	// not called; a few hundredths of a second: the binary was up to date).
+	ServerBuild float64 `json:"server_build_s,omitempty"`
 }
 
 // loopText is the text of pass (1, 2, …): base with a suffix naming the run
@@ -241,6 +244,13 @@ func (r *runner) runNotebookLoop(ctx context.Context, m checkpoint) (*NotebookLo
 	}
 	if o.Backend != "" {
 		vars = append(vars, "GOMLX_BACKEND="+o.Backend)
+	}
+	if o.BuildServer != nil {
+		start := time.Now()
+		if err := o.BuildServer(o.Log); err != nil {
+			return nil, fmt.Errorf("the notebook loop: %w", err)
+		}
+		loop.ServerBuild = seconds(time.Since(start))
 	}
 	for i := range LoopPasses {
 		fmt.Fprintf(o.Log, "bench: %s: notebook loop pass %d/%d: Run All of %s with a new text (%d tokens)\n", m.name, i+1, LoopPasses, filepath.Base(o.Notebook), tokens[i])
@@ -487,6 +497,12 @@ func notebookLoopMarkdown(w io.Writer, r *Report) error {
 			return "—"
 		}
 		return formatTiming(l.PyTorch.Timing)
+	})
+	row("model server's binary built before pass 1 (once per change of the sources)", func(mr ModelReport) string {
+		if b := mr.NotebookLoop.ServerBuild; b > 0 {
+			return fmt.Sprintf("%.2f s", b)
+		}
+		return "—"
 	})
 	for i := range LoopPasses {
 		pass := func(mr ModelReport) *NotebookPass {

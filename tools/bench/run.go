@@ -75,6 +75,11 @@ type Options struct {
 	// cells started with XDG_RUNTIME_DIR=runtimeDir (package modelclient),
 	// after the loop; nil leaves them to their idle time-out.
 	StopServers func(runtimeDir string) error
+	// BuildServer, if set, builds the model server's binary before the loop,
+	// as the notebook's first capture after a change of the sources would, so
+	// that pass 1 measures a session's first Run All, not that build (whose
+	// time the report gives); nil leaves the build to pass 1.
+	BuildServer func(log io.Writer) error
 	// Log receives progress (nil: discarded).
 	Log io.Writer
 }

@@ -38,11 +38,11 @@ var allowed = map[string][]string{
 	"pkg/compare":              {"pkg/gpt2", "pkg/gpt2/tokenizer", "pkg/checkpoints", "pkg/taps", "pkg/viz", "pkg/lesson", "internal/atomicfile", "internal/env"},
 	"pkg/compare/inprocess":    {"pkg/gpt2", "pkg/taps", "pkg/model", "pkg/backend", "pkg/compare"},
 	"pkg/modelclient":          {"pkg/gpt2", "pkg/taps", "internal/env", "internal/goexp"},
-	"pkg/modelserver":          {"pkg/gpt2", "pkg/taps", "pkg/model", "pkg/modelclient"},
+	"pkg/modelserver":          {"pkg/gpt2", "pkg/taps", "pkg/model", "pkg/modelclient", "internal/atomicfile"},
 	"pkg/nb":                   {"pkg/gpt2", "pkg/taps", "pkg/analysis", "pkg/viz", "pkg/viz/explorer", "pkg/lesson", "pkg/course", "pkg/nb/internal/cell", "internal/env"},
 	"pkg/nb/internal/cell":     {"internal/env"},
 	"pkg/nb/internal/celltest": {"pkg/nb/internal/cell"},
-	"pkg/nb/nbrun":             {"pkg/gpt2", "pkg/gpt2/tokenizer", "pkg/checkpoints", "pkg/taps", "pkg/course", "pkg/compare", "pkg/modelclient", "pkg/nb", "pkg/nb/internal/cell", "internal/env"},
+	"pkg/nb/nbrun":             {"pkg/gpt2", "pkg/gpt2/tokenizer", "pkg/checkpoints", "pkg/taps", "pkg/lesson", "pkg/course", "pkg/compare", "pkg/modelclient", "pkg/nb", "pkg/nb/internal/cell", "internal/env"},
 	"pkg/nb/nbmodel":           {"pkg/gpt2", "pkg/checkpoints", "pkg/taps", "pkg/model", "pkg/lesson", "pkg/course", "pkg/nb", "pkg/nb/nbrun", "internal/env"},
 	// Harnesses around it: tests, measurements, the browser.
 	"tools/nbtest":      {"internal/goexp"},

@@ -9,13 +9,17 @@ import (
 	"github.com/gpt2taps/gpt2taps/pkg/checkpoints"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2"
 	"github.com/gpt2taps/gpt2taps/pkg/gpt2/tokenizer"
+	"github.com/gpt2taps/gpt2taps/pkg/lesson"
+	"github.com/gpt2taps/gpt2taps/pkg/modelclient"
 	"github.com/gpt2taps/gpt2taps/pkg/nb/internal/cell"
+	"github.com/gpt2taps/gpt2taps/pkg/taps"
 )
 
 // Checkpoint is a model found on disk (in the Hugging Face cache, downloaded
 // there if missing, or a directory) with its configuration read. Its weights
-// are not loaded: the cell that runs GPT-2 (Run) has the model server load
-// them, and only when its taps are not in the tap cache.
+// are not loaded in the cell: the model server loads them, in the background
+// from Prepare, or when the cell that runs GPT-2 (Run) needs taps that are
+// not in the tap cache.
 type Checkpoint struct {
 	Name   string      // the Hub id or directory asked for
 	Dir    string      // the checkpoint directory
@@ -63,4 +67,19 @@ func plannedBackend() string {
 // with GPT-2's byte-level BPE and checks it fits the model.
 func (c *Checkpoint) Tokens(s string) gpt2.Encoding {
 	return must(tokenizer.Encode(gpt2.Text(cell.Text(s, true)), c.Config))
+}
+
+// Prepare has the model server start on tokens in the background and returns
+// at once (modelclient.Prepare): it loads the weights unless they are loaded
+// and computes tokens into the tap cache with the request of its last
+// capture of this checkpoint or, before any, the lesson's (lesson.Request,
+// what notebooks 01 and 02 tap) — so that the run cell (Run), a few cells
+// later, finds its forward pass done or under way instead of starting it. It never fails the cell: when no server can be used, it
+// says so in one note line, and the run cell computes as without it. A cell
+// that prepares when the taps are cached already costs a socket round trip.
+func (c *Checkpoint) Prepare(tokens gpt2.Encoding) {
+	key := taps.Key{Model: c.Name, Dir: c.Dir, Config: c.Config, Tokens: tokens, Request: lesson.Request()}
+	if err := modelclient.Prepare(context.Background(), key, taps.Cache{Log: cell.Stderr}, serverOptions(cell.Stderr)); err != nil {
+		fmt.Fprintf(cell.Stderr, "note: %s; the run cell will start the model itself\n", err)
+	}
 }
