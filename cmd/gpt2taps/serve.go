@@ -17,6 +17,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	backend := fs.String("backend", "", "GoMLX backend: go, xla:cpu, xla:cuda, auto (default $GOMLX_BACKEND, else auto)")
 	idle := fs.Duration("idle", modelclient.DefaultIdle, "exit after this long without a request")
 	once := fs.Bool("once", false, "serve one request from standard input, reply on standard output, and exit")
+	nice := fs.Int("nice", 10, "lower the server's CPU priority by this much (Linux), so that what it computes ahead gives way to the notebook's cells; 0 keeps it")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -28,5 +29,5 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	// A second server on the same socket fails with modelserver.ErrAlreadyRunning
 	// (exit status 1); the client that started it uses the one running.
-	return modelserver.Serve(context.Background(), modelserver.Options{Socket: *socket, Backend: *backend, Idle: *idle, Once: *once, Log: stderr, Out: stdout})
+	return modelserver.Serve(context.Background(), modelserver.Options{Socket: *socket, Backend: *backend, Idle: *idle, Once: *once, Nice: *nice, Log: stderr, Out: stdout})
 }

@@ -53,6 +53,10 @@ type Options struct {
 	Idle    time.Duration // exit after this long without a request; 0 → modelclient.DefaultIdle
 	Once    bool          // serve one request read from In, reply on Out, exit (the one-shot fallback)
 	Log     io.Writer     // what the server does (listening, models loaded, captures, exit); nil discards it
+	// Nice lowers the server's CPU priority by this much (Linux; unused with
+	// Once), so that what it computes ahead (Prepare) gives way to the cells
+	// being built meanwhile: on a machine with few cores, they compete.
+	Nice int
 	In      io.Reader     // Once: the request (nil → standard input)
 	Out     io.Writer     // Once: the reply (nil → standard output)
 }
@@ -100,6 +104,7 @@ func Serve(ctx context.Context, opts Options) error {
 			s.exe, s.exeInfo = exe, info
 		}
 	}
+	lowerPriority(opts.Nice)
 	ctx, stopSignals := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stopSignals()
 	ln, unlock, err := listen(opts.Socket, s.log)

@@ -50,10 +50,11 @@ func serveMain(args []string) int {
 	backend := fs.String("backend", "", "")
 	idle := fs.Duration("idle", modelclient.DefaultIdle, "")
 	once := fs.Bool("once", false, "")
+	nice := fs.Int("nice", 10, "")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
-	err := modelserver.Serve(context.Background(), modelserver.Options{Socket: *socket, Backend: *backend, Idle: *idle, Once: *once, Log: os.Stderr})
+	err := modelserver.Serve(context.Background(), modelserver.Options{Socket: *socket, Backend: *backend, Idle: *idle, Once: *once, Nice: *nice, Log: os.Stderr})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gpt2taps serve:", err)
 		return 1
