@@ -57,8 +57,8 @@ type Options struct {
 	// Once), so that what it computes ahead (Prepare) gives way to the cells
 	// being built meanwhile: on a machine with few cores, they compete.
 	Nice int
-	In      io.Reader     // Once: the request (nil → standard input)
-	Out     io.Writer     // Once: the reply (nil → standard output)
+	In   io.Reader // Once: the request (nil → standard input)
+	Out  io.Writer // Once: the reply (nil → standard output)
 }
 
 // ErrAlreadyRunning is returned when a server already listens on the socket.
