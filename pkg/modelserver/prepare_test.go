@@ -1,7 +1,6 @@
 package modelserver_test
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -18,6 +17,15 @@ import (
 func prepareKey(key taps.Key) taps.Key {
 	key.Request = taps.Request{}
 	return key
+}
+
+// inProcessServer is a server run in this test's process on the first
+// capture (modelclient.Options.Start), its log, how many times it started,
+// the options that start it, and a tap cache of the test's own.
+func inProcessServer(t *testing.T) (*logBuf, *int, modelclient.Options, taps.Cache) {
+	log, starts := &logBuf{}, new(int)
+	opts := modelclient.Options{Backend: "go", Idle: 10 * time.Second, Start: inProcess(t, log, starts), Binary: "/nonexistent/gpt2taps"}
+	return log, starts, opts, taps.Cache{Dir: t.TempDir()}
 }
 
 // waitFor polls cond for up to 30 s.
@@ -38,11 +46,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestPrepareComputesAheadWithTheLastRequest(t *testing.T) {
 	privateDir(t)
 	ckpt := testckpt.Write(t, 2, 32, 4, 31)
-	var log logBuf
-	starts := 0
-	var notes bytes.Buffer
-	opts := modelclient.Options{Backend: "go", Idle: 10 * time.Second, Log: &notes, Start: inProcess(t, &log, &starts), Binary: "/nonexistent/gpt2taps"}
-	cache := taps.Cache{Dir: t.TempDir()}
+	log, starts, opts, cache := inProcessServer(t)
 	ctx := context.Background()
 	if _, err := modelclient.Capture(ctx, newKey(t, ckpt, text1), cache, opts); err != nil {
 		t.Fatal(err)
@@ -60,8 +64,8 @@ func TestPrepareComputesAheadWithTheLastRequest(t *testing.T) {
 		t.Errorf("Info %+v (%s): want computed ahead, with the forward pass's time", res.Info, res.Info)
 	}
 	sameResult(t, res, inProcessResult(t, ckpt, text2))
-	if n := strings.Count(log.String(), "captured "); n != 2 || !strings.Contains(log.String(), "ahead into") || starts != 1 {
-		t.Errorf("server started %d times, log:\n%s\nwant one server, two forward passes, one of them ahead", starts, log.String())
+	if n := strings.Count(log.String(), "captured "); n != 2 || !strings.Contains(log.String(), "ahead into") || *starts != 1 {
+		t.Errorf("server started %d times, log:\n%s\nwant one server, two forward passes, one of them ahead", *starts, log.String())
 	}
 	again, err := modelclient.Capture(ctx, key, cache, opts)
 	if err != nil {
@@ -78,10 +82,7 @@ func TestPrepareComputesAheadWithTheLastRequest(t *testing.T) {
 func TestCaptureWaitsForPrepare(t *testing.T) {
 	privateDir(t)
 	ckpt := testckpt.Write(t, 2, 32, 4, 32)
-	var log logBuf
-	starts := 0
-	opts := modelclient.Options{Backend: "go", Idle: 10 * time.Second, Start: inProcess(t, &log, &starts), Binary: "/nonexistent/gpt2taps"}
-	cache := taps.Cache{Dir: t.TempDir()}
+	log, _, opts, cache := inProcessServer(t)
 	ctx := context.Background()
 	if _, err := modelclient.Capture(ctx, newKey(t, ckpt, text1), cache, opts); err != nil {
 		t.Fatal(err)
@@ -110,10 +111,7 @@ func TestCaptureWaitsForPrepare(t *testing.T) {
 func TestPrepareBeforeAnyCapture(t *testing.T) {
 	privateDir(t)
 	ckpt := testckpt.Write(t, 2, 32, 4, 33)
-	var log logBuf
-	starts := 0
-	opts := modelclient.Options{Backend: "go", Idle: 10 * time.Second, Start: inProcess(t, &log, &starts), Binary: "/nonexistent/gpt2taps"}
-	cache := taps.Cache{Dir: t.TempDir()}
+	log, _, opts, cache := inProcessServer(t)
 	ctx := context.Background()
 	key := newKey(t, ckpt, text1)
 	if err := modelclient.Prepare(ctx, prepareKey(key), cache, opts); err != nil {
@@ -153,10 +151,7 @@ func TestPrepareBeforeAnyCapture(t *testing.T) {
 func TestPrepareRemembersAcrossRestarts(t *testing.T) {
 	priv := privateDir(t)
 	ckpt := testckpt.Write(t, 2, 32, 4, 34)
-	var log logBuf
-	starts := 0
-	opts := modelclient.Options{Backend: "go", Idle: 10 * time.Second, Start: inProcess(t, &log, &starts), Binary: "/nonexistent/gpt2taps"}
-	cache := taps.Cache{Dir: t.TempDir()}
+	_, starts, opts, cache := inProcessServer(t)
 	ctx := context.Background()
 	if _, err := modelclient.Capture(ctx, newKey(t, ckpt, text1), cache, opts); err != nil {
 		t.Fatal(err)
@@ -169,8 +164,8 @@ func TestPrepareRemembersAcrossRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the text computed ahead by the new server", func() bool { ok, _ := cache.Has(key); return ok })
-	if starts != 2 {
-		t.Errorf("servers started: %d, want 2", starts)
+	if *starts != 2 {
+		t.Errorf("servers started: %d, want 2", *starts)
 	}
 }
 
@@ -179,11 +174,9 @@ func TestPrepareOff(t *testing.T) {
 	privateDir(t)
 	t.Setenv("GPT2TAPS_SERVER", "off")
 	ckpt := testckpt.Write(t, 2, 32, 4, 35)
-	starts := 0
-	var log logBuf
-	opts := modelclient.Options{Backend: "go", Start: inProcess(t, &log, &starts), Binary: "/nonexistent/gpt2taps"}
-	if err := modelclient.Prepare(context.Background(), prepareKey(newKey(t, ckpt, text1)), taps.Cache{Dir: t.TempDir()}, opts); err != nil || starts != 0 {
-		t.Errorf("Prepare with GPT2TAPS_SERVER=off: error %v, %d servers started; want none of either", err, starts)
+	_, starts, opts, cache := inProcessServer(t)
+	if err := modelclient.Prepare(context.Background(), prepareKey(newKey(t, ckpt, text1)), cache, opts); err != nil || *starts != 0 {
+		t.Errorf("Prepare with GPT2TAPS_SERVER=off: error %v, %d servers started; want none of either", err, *starts)
 	}
 }
 
@@ -192,10 +185,7 @@ func TestPrepareOff(t *testing.T) {
 func TestPrepareIgnoresTooLongText(t *testing.T) {
 	privateDir(t)
 	ckpt := testckpt.Write(t, 2, 32, 4, 36) // 1024 positions
-	var log logBuf
-	starts := 0
-	opts := modelclient.Options{Backend: "go", Idle: 10 * time.Second, Start: inProcess(t, &log, &starts), Binary: "/nonexistent/gpt2taps"}
-	cache := taps.Cache{Dir: t.TempDir()}
+	log, _, opts, cache := inProcessServer(t)
 	ctx := context.Background()
 	if _, err := modelclient.Capture(ctx, newKey(t, ckpt, text1), cache, opts); err != nil {
 		t.Fatal(err)
