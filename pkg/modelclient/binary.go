@@ -172,7 +172,7 @@ func sourceStamp(root, goCmd string) (string, error) {
 			if path == root {
 				return nil
 			}
-			if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata" || name == "notebooks" || name == "docs" || name == "node_modules" {
+			if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || skipDirs[name] {
 				return filepath.SkipDir
 			}
 			if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil { // another module
@@ -201,6 +201,16 @@ func sourceStamp(root, goCmd string) (string, error) {
 		return "", fmt.Errorf("cannot build the model server: %w", err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// skipDirs are the directories of the repository that hold no sources of
+// the binary: notebooks, documents, scripts, Python, and what tests and
+// builds write there (out/test-artifacts, bin/, __pycache__). A test that
+// writes a screenshot into out/ while a notebook cell checks the binary must
+// not make that cell rebuild it.
+var skipDirs = map[string]bool{
+	"testdata": true, "notebooks": true, "docs": true, "node_modules": true,
+	"out": true, "bin": true, "__pycache__": true, "reference": true, "scripts": true, "docker": true,
 }
 
 // firstLine is s's first non-empty line.

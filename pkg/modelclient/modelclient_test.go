@@ -198,8 +198,11 @@ func TestSourceStamp(t *testing.T) {
 	write("pkg/a/testdata/t.go", "package t")
 	write("tools/gonb/go.mod", "module other")
 	write("tools/gonb/x.go", "package x")
+	write("out/test-artifacts/shot.png", "png")
+	write("reference/__pycache__/r.pyc", "pyc")
+	write("bin/gpt2taps", "binary")
 	if s := stamp(); s != s0 {
-		t.Error("tests, docs, testdata or another module changed the stamp")
+		t.Error("tests, docs, testdata, test artifacts, build outputs or another module changed the stamp")
 	}
 	later := time.Now().Add(time.Minute)
 	for _, f := range []string{"pkg/a/a.go", "pkg/a/x.txt", "go.mod"} {
